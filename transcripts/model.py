@@ -1,0 +1,141 @@
+"""The timed transcript: a Transcript of Turns of Words.
+
+A turn's words are its text split on whitespace, in order; this is the
+contract the benchmark scores against, so nothing may re-tokenise a turn.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+BRACKETED_NOTE = re.compile(r"^[\[(][^\])]*[\])][.,;:!?]*$")
+
+
+class TurnStatus(str, Enum):
+    PENDING = "pending"
+    ALIGNED = "aligned"
+    ESTIMATED = "estimated"
+    NOT_FOUND = "not_found"
+    MANUAL = "manual"
+
+
+@dataclass
+class Word:
+    text: str
+    start: float | None = None
+    end: float | None = None
+    spoken: bool = True
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "start": _round(self.start), "end": _round(self.end)}
+
+
+@dataclass
+class Turn:
+    index: int
+    speaker: str | None
+    text: str
+    start: float | None = None
+    end: float | None = None
+    confidence: float | None = None
+    status: TurnStatus = TurnStatus.PENDING
+    words: list[Word] = field(default_factory=list)
+    hint_start: float | None = None
+    hint_end: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.words:
+            self.words = words_of(self.text)
+
+    @property
+    def is_timed(self) -> bool:
+        return self.start is not None and self.end is not None
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "speaker": self.speaker or "",
+            "text": self.text,
+            "start": _round(self.start),
+            "end": _round(self.end),
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "status": self.status.value,
+            "words": [w.to_dict() for w in self.words],
+        }
+
+
+@dataclass
+class Transcript:
+    turns: list[Turn]
+    title: str | None = None
+    source_format: str | None = None
+
+    @property
+    def speakers(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for turn in self.turns:
+            if turn.speaker:
+                seen.setdefault(turn.speaker, None)
+        return list(seen)
+
+    def to_dict(self) -> dict:
+        return {
+            "title": self.title,
+            "speakers": self.speakers,
+            "turns": [t.to_dict() for t in self.turns],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Transcript:
+        turns = []
+        for i, t in enumerate(data["turns"]):
+            words = [
+                Word(w["text"], w.get("start"), w.get("end"), not is_bracketed_note(w["text"]))
+                for w in t.get("words") or []
+            ]
+            turns.append(
+                Turn(
+                    index=t.get("index", i),
+                    speaker=t.get("speaker") or None,
+                    text=t["text"],
+                    start=t.get("start"),
+                    end=t.get("end"),
+                    confidence=t.get("confidence"),
+                    status=TurnStatus(t.get("status", "pending")),
+                    words=words,
+                )
+            )
+        return cls(turns=turns, title=data.get("title"))
+
+
+def is_bracketed_note(token: str) -> bool:
+    """True for tokens like ``[laughter]`` or ``[Music]`` that are notes, not speech."""
+    return bool(BRACKETED_NOTE.match(token))
+
+
+def words_of(text: str) -> list[Word]:
+    """Split a turn's text on whitespace; bracketed notes are kept but marked unspoken.
+
+    A multi-word note such as ``[inaudible speech]`` is unspoken as a whole.
+    """
+    words = []
+    in_note = False
+    for token in text.split():
+        opens = token.startswith("[")
+        closes = "]" in token
+        if opens and not closes:
+            in_note = True
+            words.append(Word(token, spoken=False))
+            continue
+        if in_note:
+            words.append(Word(token, spoken=False))
+            in_note = not closes
+            continue
+        words.append(Word(token, spoken=not is_bracketed_note(token)))
+    return words
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
