@@ -1,0 +1,43 @@
+"""A copy browsers can play, for uploads in formats they cannot."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from audio.errors import AudioError
+from audio.ffmpeg import ffmpeg_exe
+from audio.probe import probe_audio
+
+# Codec and container pairs every current browser's <audio> plays.
+PLAYABLE = {
+    ("mp3", "mp3"),
+    ("aac", "mov,mp4,m4a,3gp,3g2,mj2"),
+    ("opus", "ogg"),
+    ("vorbis", "ogg"),
+    ("flac", "flac"),
+    ("opus", "matroska,webm"),
+    ("vorbis", "matroska,webm"),
+    ("pcm_s16le", "wav"),
+}
+
+
+def make_browser_playable(src: Path | str, dst_dir: Path | str) -> Path | None:
+    """Transcode ``src`` to MP3 in ``dst_dir`` unless browsers play it as it is.
+
+    Returns the new file's path, or None when the original is playable.
+    """
+    src, dst_dir = Path(src), Path(dst_dir)
+    info = probe_audio(src)
+    if (info.codec, info.format_name) in PLAYABLE:
+        return None
+    dst = dst_dir / "playable.mp3"
+    partial = dst_dir / "playable.mp3.part"
+    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(src)]
+    cmd += ["-vn", "-c:a", "libmp3lame", "-q:a", "4", "-f", "mp3", str(partial)]
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    if proc.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise AudioError(f"{src.name}: could not convert it for playback in browsers")
+    partial.replace(dst)
+    return dst
