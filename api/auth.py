@@ -1,0 +1,42 @@
+"""The optional API token: when PODALIGN_API_TOKEN is set, writes need it.
+
+Reads of one episode need only its id, which is unguessable; the list of all
+episodes would give the ids away, so it needs the token too.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
+
+from flask import current_app, request
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+View = TypeVar("View", bound=Callable)
+
+
+def require_token(view: View) -> View:
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        check_token()
+        return view(*args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
+def check_token() -> None:
+    """Raise 401 unless the request carries the configured bearer token (if any)."""
+    expected = current_app.config["API_TOKEN"]
+    if not expected:
+        return
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    ):
+        raise Unauthorized(
+            "This server needs its API token: send 'Authorization: Bearer <token>'.",
+            www_authenticate=WWWAuthenticate("bearer", {"realm": "podalign"}),
+        )

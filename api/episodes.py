@@ -1,0 +1,305 @@
+"""The JSON API: /api/episodes and everything under it (documented in openapi.json)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import secrets
+import sqlite3
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, request, send_file
+
+from api import files, jobs, storage, uploads
+from api.auth import require_token
+from api.manual import apply_manual_times, follow_edits
+from api.peaks import ensure_peaks
+from api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
+from api.storage import ManualTime, get_db, transaction
+from transcripts import FORMATS, write_transcript
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("episodes", __name__, url_prefix="/api")
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+MAX_PER_PAGE = 100
+QUEUE_DOWN = "The job queue is unavailable; retry later with POST /api/episodes/{id}/retry."
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return send_file(OPENAPI, mimetype="application/json")
+
+
+@bp.post("/episodes")
+@require_token
+def create() -> tuple[dict, int, dict]:
+    audio = uploads.audio_from_request()
+    transcript_data, transcript_name = uploads.transcript_from_request()
+    transcript = uploads.parse(transcript_data, transcript_name)
+    title = (
+        uploads.title_from_request()
+        or (transcript.title or "").strip()
+        or uploads.title_from_filename(audio.filename)
+    )
+    data_dir = current_app.config["DATA_DIR"]
+    # Everything is checked in a staging dir and moved into place whole, so a
+    # rejected or interrupted upload never leaves a half-made episode behind.
+    staging = files.staging_dir(data_dir)
+    try:
+        audio_file = "original" + uploads.suffix(audio.filename)
+        files.save_stream(audio.stream, staging / audio_file)
+        info = uploads.probe(staging / audio_file)
+        transcript_file = "transcript-1" + uploads.suffix(transcript_name, ".txt")
+        files.write_bytes(staging / transcript_file, transcript_data)
+        files.write_json(staging / "result.json", transcript.to_dict())
+        episode_id = secrets.token_urlsafe(16)
+        staging.rename(files.episode_dir(data_dir, episode_id))
+    except BaseException:
+        files.remove_tree(staging)
+        raise
+    db = get_db()
+    storage.insert_episode(
+        db,
+        {
+            "id": episode_id,
+            "title": title,
+            "status": "queued",
+            "duration": info.duration,
+            "audio_file": audio_file,
+            "audio_filename": audio.filename,
+            "audio_mimetype": uploads.audio_mimetype(info, audio.filename),
+            "transcript_file": transcript_file,
+            "transcript_filename": transcript_name,
+            "turn_count": len(transcript.turns),
+            "speakers": transcript.speakers,
+        },
+    )
+    return _queue(db, episode_id, revision=1)
+
+
+@bp.get("/episodes")
+@require_token
+def index() -> dict:
+    page = _int_arg("page", 1)
+    per_page = _int_arg("per_page", 20)
+    if per_page > MAX_PER_PAGE:
+        abort(400, f"per_page can be at most {MAX_PER_PAGE}.")
+    rows, total = storage.list_episodes(get_db(), per_page, (page - 1) * per_page)
+    return {
+        "episodes": [summary(row) for row in rows],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    }
+
+
+@bp.get("/episodes/<episode_id>")
+def show(episode_id: str) -> dict:
+    db = get_db()
+    return detail(db, _episode_or_404(db, episode_id))
+
+
+@bp.delete("/episodes/<episode_id>")
+@require_token
+def delete(episode_id: str) -> tuple[str, int]:
+    db = get_db()
+    with transaction(db):
+        if not storage.delete_episode(db, episode_id):
+            abort(404, f"No episode {episode_id!r}.")
+    # A job still running on it notices at its next progress write and stops.
+    files.remove_tree(files.episode_dir(current_app.config["DATA_DIR"], episode_id))
+    return "", 204
+
+
+@bp.get("/episodes/<episode_id>/audio")
+def audio(episode_id: str) -> Response:
+    row = _episode_or_404(get_db(), episode_id)
+    folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
+    if row["playable_file"]:
+        path, mimetype = folder / row["playable_file"], "audio/mpeg"
+    else:
+        path, mimetype = folder / row["audio_file"], row["audio_mimetype"]
+    name = slugify(row["title"]) + path.suffix
+    return send_file(path, mimetype=mimetype, conditional=True, download_name=name)
+
+
+@bp.get("/episodes/<episode_id>/peaks")
+def peaks(episode_id: str) -> Response:
+    row = _episode_or_404(get_db(), episode_id)
+    folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
+    path = ensure_peaks(folder, folder / row["audio_file"], row["duration"])
+    return send_file(path, mimetype="application/json", conditional=True)
+
+
+def download(episode_id: str, key: str) -> Response:
+    db = get_db()
+    row = _episode_or_404(db, episode_id)
+    if row["status"] != "done":
+        abort(409, f"The episode is {row['status']}; its transcript can be downloaded once done.")
+    transcript, _manual = load_transcript(db, row)
+    fmt, suffix = EXPORTS[key]
+    filename = slugify(row["title"]) + suffix
+    return Response(
+        write_transcript(transcript, fmt),
+        mimetype=FORMATS[fmt][1],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+for _key, (_fmt, _suffix) in EXPORTS.items():
+    bp.add_url_rule(
+        f"/episodes/<episode_id>/transcript{_suffix}",
+        endpoint=f"download_{_key}",
+        view_func=download,
+        defaults={"key": _key},
+    )
+
+
+@bp.patch("/episodes/<episode_id>/turns/<int:index>")
+@require_token
+def correct_turn(episode_id: str, index: int) -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "start" not in body:
+        abort(400, 'Send a JSON object with the turn\'s times, like {"start": 12.5, "end": 17.0}.')
+    start = _seconds(body, "start")
+    end = _seconds(body, "end") if body.get("end") is not None else None
+    db = get_db()
+    with transaction(db):
+        row = _episode_or_404(db, episode_id)
+        transcript, manual = load_transcript(db, row)
+        if index >= len(transcript.turns):
+            abort(404, f"No turn {index}: turns are numbered 0 to {len(transcript.turns) - 1}.")
+        turn = transcript.turns[index]
+        if end is None:
+            end = _default_end(transcript.turns, index, start, row["duration"])
+        if not 0 <= start < end <= row["duration"]:
+            abort(
+                400,
+                f"Times must satisfy 0 <= start < end <= {row['duration']:.3f} (the duration);"
+                f" got start={start}, end={end}.",
+            )
+        storage.set_manual_time(
+            db, episode_id, ManualTime(index, start, end, turn.speaker, turn.text)
+        )
+    apply_manual_times(transcript, [ManualTime(index, start, end, turn.speaker, turn.text)])
+    return {**turn.to_dict(), "manual": True}
+
+
+@bp.post("/episodes/<episode_id>/realign")
+@require_token
+def realign(episode_id: str) -> tuple[dict, int, dict]:
+    db = get_db()
+    _episode_or_404(db, episode_id)
+    data, filename = uploads.transcript_from_request(allow_json=True)
+    transcript = uploads.parse(data, filename)
+    folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
+    with transaction(db):
+        row = _episode_or_404(db, episode_id)
+        # Earlier transcripts are kept beside the new one, numbered in order.
+        transcript_file = f"transcript-{_next_version(folder)}{uploads.suffix(filename, '.txt')}"
+        files.write_bytes(folder / transcript_file, data)
+        files.write_json(folder / "result.json", transcript.to_dict())
+        storage.replace_manual_times(
+            db, episode_id, follow_edits(storage.manual_times(db, episode_id), transcript)
+        )
+        revision = row["revision"] + 1
+        storage.update_episode(
+            db,
+            episode_id,
+            **_requeued(revision),
+            transcript_file=transcript_file,
+            transcript_filename=filename,
+            turn_count=len(transcript.turns),
+            speakers=transcript.speakers,
+            untimed_turns=None,
+        )
+    return _queue(db, episode_id, revision)
+
+
+@bp.post("/episodes/<episode_id>/retry")
+@require_token
+def retry(episode_id: str) -> tuple[dict, int, dict]:
+    db = get_db()
+    with transaction(db):
+        row = _episode_or_404(db, episode_id)
+        if row["status"] != "failed":
+            abort(409, f"Only failed episodes can be retried; this one is {row['status']}.")
+        revision = row["revision"] + 1
+        storage.update_episode(db, episode_id, **_requeued(revision))
+    return _queue(db, episode_id, revision)
+
+
+def _queue(db: sqlite3.Connection, episode_id: str, revision: int) -> tuple[dict, int, dict]:
+    """Enqueue the episode's job and answer 202 Accepted."""
+    try:
+        jobs.enqueue(current_app, episode_id, revision)
+    except Exception:
+        log.exception("Could not enqueue %s", episode_id)
+        storage.update_episode(
+            db,
+            episode_id,
+            at_revision=revision,
+            status="failed",
+            error=QUEUE_DOWN.format(id=episode_id),
+        )
+        abort(503, QUEUE_DOWN.format(id=episode_id))
+    # Normally still "queued"; a fast worker (or huey's immediate mode) may be further along.
+    status = storage.get_episode(db, episode_id)["status"]
+    body = accepted(episode_id, status)
+    return body, 202, {"Location": body["url"]}
+
+
+def _requeued(revision: int) -> dict:
+    return {
+        "revision": revision,
+        "status": "queued",
+        "progress": 0,
+        "stage": None,
+        "error": None,
+        "attempts": 0,
+        "worker": None,
+        "heartbeat_at": None,
+    }
+
+
+def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> sqlite3.Row:
+    row = storage.get_episode(db, episode_id)
+    if row is None:
+        abort(404, f"No episode {episode_id!r}.")
+    return row
+
+
+def _int_arg(name: str, default: int) -> int:
+    value = request.args.get(name, str(default))
+    if not value.isdigit() or int(value) < 1:
+        abort(400, f"{name} must be a whole number of at least 1; got {value!r}.")
+    return int(value)
+
+
+def _seconds(body: dict, name: str) -> float:
+    value = body[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        abort(400, f"{name} must be a number of seconds; got {value!r}.")
+    return float(value)
+
+
+def _default_end(turns: list, index: int, start: float, duration: float) -> float:
+    """Where a turn ends when only its start is corrected: keep its length, else run
+    to the next timed turn, else to the end of the audio."""
+    turn = turns[index]
+    if turn.is_timed and turn.end > turn.start:
+        return min(duration, start + (turn.end - turn.start))
+    later = [t.start for t in turns[index + 1 :] if t.start is not None and t.start > start]
+    return later[0] if later else duration
+
+
+def _next_version(folder: Path) -> int:
+    versions = [
+        int(match.group(1))
+        for path in folder.glob("transcript-*")
+        if (match := re.match(r"transcript-(\d+)", path.name))
+    ]
+    return max(versions, default=0) + 1

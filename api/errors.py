@@ -1,0 +1,34 @@
+"""Every API error is JSON ``{"error": "..."}``; no request ever sees a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def handle_http_error(error: HTTPException) -> Response | HTTPException:
+    # Pages keep Flask's HTML error pages; the API speaks JSON.
+    if not request.path.startswith("/api/"):
+        return error
+    response = jsonify(error=error.description or error.name)
+    response.status_code = error.code or 500
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def handle_unexpected_error(error: Exception) -> Response:
+    log.exception("Unhandled error in %s %s", request.method, request.path)
+    response = jsonify(error="Internal server error; the details are in the server log.")
+    response.status_code = InternalServerError.code
+    return response

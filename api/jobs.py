@@ -1,0 +1,366 @@
+"""Alignment jobs on a huey queue: SQLite in the data dir, or Redis when configured.
+
+The database, not the queue, is the truth about a job. Each enqueue carries
+the episode's revision; a worker must claim that revision (queued -> running)
+before working and may only store its result while the revision is current.
+That makes duplicate messages harmless, lets a re-alignment or a delete
+supersede a running job, and lets jobs orphaned by a dead process be found
+and re-queued (once) or failed, instead of staying "running" forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.api import TaskWrapper
+from huey.consumer import Consumer
+from huey.signals import SIGNAL_INTERRUPTED
+
+from aligner import AlignmentError, align_transcript
+from api import files, storage
+from api.manual import add_hints
+from api.peaks import ensure_peaks
+from audio import AudioError, make_browser_playable
+from transcripts import TranscriptError, parse_transcript, untimed_turn_count
+from transcripts.model import Transcript
+
+log = logging.getLogger(__name__)
+
+# A job interrupted by a crash runs once more; a second crash fails it.
+MAX_ATTEMPTS = 2
+# A running job writes its progress at most this often, and at least every
+# HEARTBEAT_SECONDS; a job silent for LEASE_SECONDS is taken for dead.
+PROGRESS_SECONDS = 1.0
+HEARTBEAT_SECONDS = 10.0
+LEASE_SECONDS = 90.0
+# Share of the progress bar for making the playable copy and the peaks.
+PREPARE_SHARE = 0.03
+
+CRASHED_TWICE = (
+    "The alignment was interrupted twice because the server or worker stopped while it ran."
+    " Retry it with POST /api/episodes/{id}/retry."
+)
+UNEXPECTED = "Unexpected error while aligning; the details are in the server log."
+
+
+@dataclass
+class Jobs:
+    huey: Huey
+    align: TaskWrapper
+
+
+class Superseded(Exception):
+    """The episode was deleted, re-queued or re-aligned while this job ran."""
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's queue and register its tasks on it."""
+    huey = make_huey(app.config)
+
+    @huey.task(name="align_episode")
+    def align(episode_id: str, revision: int) -> None:
+        run_alignment(app, episode_id, revision)
+
+    @huey.periodic_task(crontab(minute="*"), name="recover_orphans")
+    def recover() -> None:
+        recover_orphans(app)
+
+    @huey.signal(SIGNAL_INTERRUPTED)
+    def interrupted(_signal: str, task) -> None:
+        if task.name == "align_episode":
+            hand_back(app, *task.args)
+
+    app.extensions["podalign.jobs"] = Jobs(huey, align)
+
+
+def make_huey(config: dict) -> Huey:
+    if config["REDIS_URL"]:
+        try:
+            import redis  # noqa: F401
+        except ImportError:
+            raise RuntimeError(
+                "PODALIGN_REDIS_URL is set but the redis package is missing:"
+                " pip install 'podalign[redis]'"
+            ) from None
+        return RedisHuey("podalign", url=config["REDIS_URL"], results=False)
+    return SqliteHuey("podalign", filename=str(Path(config["DATA_DIR"]) / "jobs.db"), results=False)
+
+
+def jobs_of(app: Flask) -> Jobs:
+    return app.extensions["podalign.jobs"]
+
+
+def enqueue(app: Flask, episode_id: str, revision: int) -> None:
+    jobs_of(app).align(episode_id, revision)
+
+
+def make_consumer(app: Flask, workers: int) -> Consumer:
+    """Worker threads for this process; run() blocks and handles SIGINT/SIGTERM."""
+    return jobs_of(app).huey.create_consumer(workers=workers, worker_type="thread")
+
+
+def worker_id() -> str:
+    """host:pid:token; the token tells this process from a later one reusing its pid."""
+    token = _TOKENS.setdefault(os.getpid(), secrets.token_hex(4))
+    return f"{socket.gethostname()}:{os.getpid()}:{token}"
+
+
+_TOKENS: dict[int, str] = {}
+
+
+def run_alignment(app: Flask, episode_id: str, revision: int) -> None:
+    """The align task: claim the episode, align it, store the result or the error."""
+    with app.app_context():
+        db = storage.get_db()
+        row = storage.claim_episode(db, episode_id, revision, worker_id(), time.time())
+        if row is None:
+            log.info("Skipping %s revision %s: deleted, superseded or taken", episode_id, revision)
+            return
+        log.info("Aligning %s (attempt %s)", episode_id, row["attempts"])
+        reporter = ProgressReporter(app, episode_id, revision)
+        reporter.start()
+        try:
+            result = _align(app, db, row, reporter)
+        except Superseded:
+            log.info("Dropped %s revision %s: superseded while running", episode_id, revision)
+            return
+        except (AlignmentError, AudioError, TranscriptError) as error:
+            _fail(db, row, str(error))
+            return
+        except Exception:
+            if _is_current(db, row):
+                log.exception("Aligning %s failed", episode_id)
+                _fail(db, row, UNEXPECTED)
+            return
+        finally:
+            reporter.stop()
+        _finish(app, db, row, result)
+
+
+def _align(app: Flask, db: sqlite3.Connection, row: sqlite3.Row, reporter: ProgressReporter):
+    folder = files.episode_dir(app.config["DATA_DIR"], row["id"])
+    audio = folder / row["audio_file"]
+    reporter.update("preparing", 0.0)
+    if row["playable_file"] is None:
+        playable = make_browser_playable(audio, folder)
+        if playable is not None:
+            storage.update_episode(
+                db,
+                row["id"],
+                at_revision=row["revision"],
+                playable_file=str(playable.relative_to(folder)),
+            )
+    reporter.update("preparing", 0.5)
+    ensure_peaks(folder, audio, row["duration"])
+    transcript = parse_transcript(
+        (folder / row["transcript_file"]).read_bytes(), row["transcript_filename"]
+    )
+    add_hints(transcript, storage.manual_times(db, row["id"]))
+    return align_transcript(
+        audio,
+        transcript,
+        model=app.config["MODEL"],
+        cache_dir=Path(app.config["CACHE_DIR"]),
+        progress=reporter.aligner_progress,
+    )
+
+
+def _finish(app: Flask, db: sqlite3.Connection, row: sqlite3.Row, result: Transcript) -> None:
+    folder = files.episode_dir(app.config["DATA_DIR"], row["id"])
+    # Inside the write lock, so a re-alignment cannot slip in between the
+    # check and the writes and have its transcript replaced by this result.
+    with storage.transaction(db):
+        if not _is_current(db, row):
+            log.info("Dropped the result of %s: superseded while running", row["id"])
+            return
+        files.write_json(folder / "result.json", result.to_dict())
+        storage.update_episode(
+            db,
+            row["id"],
+            status="done",
+            progress=100,
+            stage=None,
+            error=None,
+            worker=None,
+            heartbeat_at=None,
+            turn_count=len(result.turns),
+            speakers=result.speakers,
+            untimed_turns=untimed_turn_count(result),
+        )
+    log.info("Aligned %s", row["id"])
+
+
+def _fail(db: sqlite3.Connection, row: sqlite3.Row, message: str) -> None:
+    storage.update_episode(
+        db,
+        row["id"],
+        at_revision=row["revision"],
+        status="failed",
+        error=message,
+        worker=None,
+        heartbeat_at=None,
+    )
+    log.info("Alignment of %s failed: %s", row["id"], message)
+
+
+def _is_current(db: sqlite3.Connection, row: sqlite3.Row) -> bool:
+    current = storage.get_episode(db, row["id"])
+    return current is not None and current["revision"] == row["revision"]
+
+
+class ProgressReporter:
+    """Writes a running job's stage, progress and heartbeat from a thread of its own.
+
+    The aligner's callback only records the latest values, so it costs nothing
+    and may be called from any thread; the writes are throttled to about one a
+    second. When a write finds the revision gone, the next callback raises
+    Superseded, which stops the aligner early.
+    """
+
+    def __init__(self, app: Flask, episode_id: str, revision: int) -> None:
+        self.path = storage.database_path(app.config["DATA_DIR"])
+        self.episode_id = episode_id
+        self.revision = revision
+        self.state = ("starting", 0.0)
+        self.superseded = threading.Event()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"progress-{episode_id}")
+        self._thread.daemon = True
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+    def update(self, stage: str, fraction: float) -> None:
+        """Record progress through the job's own preparation (fraction of that stage)."""
+        self._record(stage, PREPARE_SHARE * fraction)
+
+    def aligner_progress(self, stage: str, fraction: float) -> None:
+        """The aligner's callback: fraction is its overall progress, 0..1."""
+        self._record(stage, PREPARE_SHARE + (1 - PREPARE_SHARE) * fraction)
+
+    def _record(self, stage: str, overall: float) -> None:
+        if self.superseded.is_set():
+            raise Superseded
+        self.state = (stage, overall)
+
+    def _run(self) -> None:
+        db = storage.connect(self.path)
+        written, written_at = None, 0.0
+        try:
+            while not self._stopped.wait(PROGRESS_SECONDS):
+                state, now = self.state, time.time()
+                if state == written and now - written_at < HEARTBEAT_SECONDS:
+                    continue
+                stage, overall = state
+                if not storage.update_episode(
+                    db,
+                    self.episode_id,
+                    at_revision=self.revision,
+                    stage=stage,
+                    progress=min(99, int(overall * 100)),
+                    heartbeat_at=now,
+                ):
+                    self.superseded.set()
+                    return
+                written, written_at = state, now
+        finally:
+            db.close()
+
+
+def recover_orphans(app: Flask) -> int:
+    """Re-queue (or, after MAX_ATTEMPTS, fail) running jobs whose worker is gone.
+
+    Runs when a server or worker starts and every minute on the queue.
+    Returns how many jobs it re-queued.
+    """
+    now = time.time()
+    requeue = []
+    with app.app_context():
+        db = storage.get_db()
+        with storage.transaction(db):
+            for row in storage.running_episodes(db):
+                if not is_orphan(row["worker"], row["heartbeat_at"], now):
+                    continue
+                revision = row["revision"] + 1
+                if row["attempts"] >= MAX_ATTEMPTS:
+                    log.warning("Failing %s: interrupted %s times", row["id"], row["attempts"])
+                    status, error = "failed", CRASHED_TWICE.format(id=row["id"])
+                else:
+                    log.warning("Re-queueing %s: its worker %s is gone", row["id"], row["worker"])
+                    status, error = "queued", None
+                    requeue.append((row["id"], revision))
+                storage.update_episode(
+                    db,
+                    row["id"],
+                    at_revision=row["revision"],
+                    revision=revision,
+                    status=status,
+                    error=error,
+                    progress=0,
+                    stage=None,
+                    worker=None,
+                    heartbeat_at=None,
+                )
+    for episode_id, revision in requeue:
+        enqueue(app, episode_id, revision)
+    return len(requeue)
+
+
+def hand_back(app: Flask, episode_id: str, revision: int) -> None:
+    """Re-queue a job this process stopped on shutdown, without counting an attempt."""
+    with app.app_context():
+        db = storage.get_db()
+        with storage.transaction(db):
+            row = storage.get_episode(db, episode_id)
+            if row is None or row["revision"] != revision or row["status"] != "running":
+                return
+            storage.update_episode(
+                db,
+                episode_id,
+                at_revision=revision,
+                revision=revision + 1,
+                status="queued",
+                attempts=max(0, row["attempts"] - 1),
+                progress=0,
+                stage=None,
+                worker=None,
+                heartbeat_at=None,
+            )
+    log.info("Handed %s back to the queue on shutdown", episode_id)
+    enqueue(app, episode_id, revision + 1)
+
+
+def is_orphan(worker: str | None, heartbeat_at: float | None, now: float) -> bool:
+    """Whether a running job's worker is dead: silent past its lease, or a dead local process."""
+    if worker is None or heartbeat_at is None or now - heartbeat_at > LEASE_SECONDS:
+        return True
+    host, pid, _token = worker.rsplit(":", 2)
+    if host != socket.gethostname():
+        return False
+    if int(pid) == os.getpid():
+        return worker != worker_id()
+    return not _process_alive(int(pid))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

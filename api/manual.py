@@ -1,0 +1,82 @@
+"""Turn times corrected by hand.
+
+They are stored apart from the aligner's result and laid over it whenever an
+episode is read, so a re-alignment can never overwrite them.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from api.storage import ManualTime
+from transcripts.model import Transcript, Turn, TurnStatus
+
+# How alike (0-100) an edited turn's text must be to keep its hand-set times:
+# a fixed typo keeps them, a rewritten turn does not.
+MIN_SIMILARITY = 80
+
+
+def apply_manual_times(transcript: Transcript, manuals: list[ManualTime]) -> set[int]:
+    """Set the hand-set times on their turns; return the indexes of the turns changed."""
+    applied = set()
+    for manual in manuals:
+        if manual.turn_index < len(transcript.turns):
+            turn = transcript.turns[manual.turn_index]
+            _retime_words(turn, manual.start, manual.end)
+            turn.start, turn.end, turn.status = manual.start, manual.end, TurnStatus.MANUAL
+            applied.add(manual.turn_index)
+    return applied
+
+
+def add_hints(transcript: Transcript, manuals: list[ManualTime]) -> None:
+    """Tell the aligner where the hand-set turns are, so it can align around them."""
+    for manual in manuals:
+        if manual.turn_index < len(transcript.turns):
+            turn = transcript.turns[manual.turn_index]
+            turn.hint_start, turn.hint_end = manual.start, manual.end
+
+
+def follow_edits(manuals: list[ManualTime], transcript: Transcript) -> list[ManualTime]:
+    """Move hand-set times onto the matching turns of an edited transcript.
+
+    A turn matches when it has the same speaker and nearly the same text; among
+    matches the most similar wins, then the one nearest the old position.
+    Times whose turn no longer exists are dropped.
+    """
+    taken: set[int] = set()
+    kept = []
+    for manual in manuals:
+        best: tuple[tuple[float, int], int] | None = None
+        for index, turn in enumerate(transcript.turns):
+            if index in taken or (turn.speaker or None) != (manual.speaker or None):
+                continue
+            score = fuzz.ratio(manual.text, turn.text)
+            key = (score, -abs(index - manual.turn_index))
+            if score >= MIN_SIMILARITY and (best is None or key > best[0]):
+                best = (key, index)
+        if best is not None:
+            index = best[1]
+            taken.add(index)
+            turn = transcript.turns[index]
+            kept.append(ManualTime(index, manual.start, manual.end, turn.speaker, turn.text))
+    return kept
+
+
+def _retime_words(turn: Turn, start: float, end: float) -> None:
+    """Fit the words into the new span: stretch their aligned times, or spread them by length."""
+    if turn.is_timed and turn.end > turn.start and all(w.start is not None for w in turn.words):
+        scale = (end - start) / (turn.end - turn.start)
+        for word in turn.words:
+            word.start = _clamp(start + (word.start - turn.start) * scale, start, end)
+            word.end = _clamp(start + ((word.end or word.start) - turn.start) * scale, start, end)
+        return
+    total = sum(len(word.text) for word in turn.words) or 1
+    at = start
+    for word in turn.words:
+        word.start = at
+        at += (end - start) * len(word.text) / total
+        word.end = at
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return min(max(value, low), high)

@@ -1,0 +1,27 @@
+"""The waveform overview the player draws, computed once and cached as peaks.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api import files
+from audio import compute_peaks
+
+# Twenty points a second is plenty for a short clip; longer episodes get
+# fewer so the JSON stays near this many points and loads quickly.
+MAX_POINTS = 24_000
+MAX_POINTS_PER_SECOND = 20
+
+
+def points_per_second(duration: float) -> int:
+    return max(1, min(MAX_POINTS_PER_SECOND, int(MAX_POINTS / max(duration, 1.0))))
+
+
+def ensure_peaks(folder: Path, audio: Path, duration: float) -> Path:
+    """The path of the episode's peaks.json, computing it first if need be."""
+    path = folder / "peaks.json"
+    if not path.exists():
+        rate = points_per_second(duration)
+        peaks = compute_peaks(audio, points_per_second=rate)
+        files.write_json(path, {"duration": duration, "points_per_second": rate, "peaks": peaks})
+    return path

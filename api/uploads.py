@@ -1,0 +1,100 @@
+"""Reading an upload's fields and checking them: transcript text, audio that decodes."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import abort, request
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+
+from audio import AudioError, probe_audio
+from transcripts import TranscriptError, parse_transcript
+from transcripts.model import Transcript
+
+if TYPE_CHECKING:
+    from audio import AudioInfo
+
+MAX_TITLE = 300
+
+# Content types by ffmpeg demuxer name, most specific first (a WebM file
+# probes as "matroska,webm"); anything else falls back to the upload's name.
+MIMETYPES = {
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "wav": "audio/wav",
+    "flac": "audio/flac",
+    "aac": "audio/aac",
+    "webm": "audio/webm",
+    "matroska": "audio/x-matroska",
+    "mp4": "audio/mp4",
+    "asf": "audio/x-ms-wma",
+    "aiff": "audio/aiff",
+}
+
+
+def audio_from_request() -> FileStorage:
+    audio = request.files.get("audio")
+    if audio is None or not audio.filename:
+        abort(400, "Missing the 'audio' file: send the episode audio as multipart/form-data.")
+    return audio
+
+
+def transcript_from_request(*, allow_json: bool = False) -> tuple[bytes, str | None]:
+    """The transcript as uploaded (bytes and file name) from a file, a text field or JSON."""
+    if allow_json and request.is_json:
+        body = request.get_json(silent=True)
+        text = body.get("transcript_text") if isinstance(body, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            abort(400, 'Missing the transcript: send JSON like {"transcript_text": "Alice: Hi."}.')
+        return text.encode("utf-8"), None
+    upload = request.files.get("transcript")
+    if upload is not None and upload.filename:
+        return upload.read(), upload.filename
+    text = request.form.get("transcript_text", "")
+    if text.strip():
+        return text.encode("utf-8"), None
+    abort(400, "Missing the transcript: send a 'transcript' file or a 'transcript_text' field.")
+
+
+def title_from_request() -> str:
+    return request.form.get("title", "").strip()[:MAX_TITLE]
+
+
+def parse(data: bytes, filename: str | None) -> Transcript:
+    """Parse a transcript, or answer 422 with the parser's explanation."""
+    try:
+        transcript = parse_transcript(data, filename)
+    except TranscriptError as error:
+        abort(422, f"The transcript could not be read: {error}")
+    if not transcript.turns:
+        abort(422, "The transcript has no turns; expected paragraphs like 'Speaker Name: text'.")
+    return transcript
+
+
+def probe(path: Path) -> AudioInfo:
+    """Decode the upload to check it is audio (its name proves nothing); 415 if not."""
+    try:
+        return probe_audio(path)
+    except AudioError as error:
+        abort(415, f"The 'audio' file is not audio that can be decoded: {error}")
+
+
+def suffix(filename: str | None, default: str = "") -> str:
+    """A safe, short file extension taken from an uploaded file's name."""
+    found = Path(secure_filename(filename or "")).suffix.lower()
+    return found if 1 < len(found) <= 10 else default
+
+
+def title_from_filename(filename: str) -> str:
+    return Path(filename).stem.strip()[:MAX_TITLE] or "Untitled episode"
+
+
+def audio_mimetype(info: AudioInfo, filename: str) -> str:
+    demuxers = set(info.format_name.split(","))
+    for name, mimetype in MIMETYPES.items():
+        if name in demuxers:
+            return mimetype
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
