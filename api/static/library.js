@@ -285,8 +285,15 @@
       $("list-error").textContent = "";
       if (renderList(data)) delay = POLL_MS;
     } catch (error) {
-      $("list-error").textContent = `Could not load the episodes: ${error.message}`;
-      delay = RETRY_MS;
+      // After a refused or cancelled token, wait for the user rather than asking again.
+      if (error.status === 401) {
+        $("list-error").replaceChildren(
+          `${error.message} `,
+          el("button", { type: "button", class: "button small", onclick: loadList }, "Enter the API token"));
+      } else {
+        $("list-error").textContent = `Could not load the episodes: ${error.message}`;
+        delay = RETRY_MS;
+      }
     }
     if (delay) pollTimer = setTimeout(loadList, delay);
   }

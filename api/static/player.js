@@ -801,17 +801,11 @@
   async function save(view) {
     if (view.saving || view.draftStart == null) return;
     const start = view.draftStart;
-    const body = { start };
-    const { start: oldStart, end: oldEnd } = view.turn;
-    // Moving the start past the end would give an empty turn: keep its length.
-    if (oldEnd != null && start >= oldEnd) {
-      const length = oldStart != null ? oldEnd - oldStart : 1;
-      body.end = Math.round((start + Math.max(length, 0.1)) * 1000) / 1000;
-    }
     view.saving = true;
     setAdjustState(view, "Saving…", "pending");
     try {
-      const data = await request("PATCH", `${apiUrl}/turns/${view.turn.index}`, body);
+      // Only the start: the server moves the end along, keeping the turn's length.
+      const data = await request("PATCH", `${apiUrl}/turns/${view.turn.index}`, { start });
       const updated = (data && data.turn) || data || {};
       view.turn = { ...view.turn, ...updated };
       if (view.draftStart === start) view.draftStart = null;
