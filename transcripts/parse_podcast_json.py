@@ -1,0 +1,62 @@
+"""Podcasting 2.0 JSON transcripts (``podcast:transcript`` type application/json).
+
+``{"version": "1.0.0", "segments": [{"speaker", "startTime", "endTime", "body"}]}``
+Consecutive segments of a speaker become one turn; times are kept as hints.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .errors import TranscriptError
+from .model import Transcript
+from .segments import Segment, turns_from_segments
+
+_NOT_PODCAST_JSON = (
+    "This JSON file is not a Podcasting 2.0 transcript: expected an object with a "
+    '"segments" list of {"speaker", "startTime", "endTime", "body"} entries.'
+)
+
+
+def is_podcast_json(data: object) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("segments"), list)
+
+
+def parse_podcast_json(data: object) -> Transcript:
+    """Turns from already decoded JSON; raises TranscriptError if it is not this format."""
+    if not is_podcast_json(data):
+        raise TranscriptError(_NOT_PODCAST_JSON)
+    segments = [
+        Segment(
+            speaker=_text(item.get("speaker")) or None,
+            text=_text(item.get("body")),
+            start=_seconds(item.get("startTime")),
+            end=_seconds(item.get("endTime")),
+        )
+        for item in data["segments"]
+        if isinstance(item, dict)
+    ]
+    turns = turns_from_segments(segments, inherit_speaker=False, join_unlabelled=True)
+    if not turns:
+        raise TranscriptError(
+            'No speaker turns found: the "segments" of this Podcasting 2.0 JSON '
+            'have no "body" text.'
+        )
+    return Transcript(turns=turns, source_format="podcast-json")
+
+
+def _text(value: object) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _seconds(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
+        return float(value)
+    return None
