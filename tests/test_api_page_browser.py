@@ -435,10 +435,10 @@ def test_a_transcript_without_turns_is_refused_inline(server: str, page) -> None
     page.goto(server + "/")
     page.set_input_files("#audio-input", str(FIXTURES / "dialogue.mp3"))
     page.click("#paste-details summary")
-    page.fill("#transcript-text", "just some words with no speaker labels at all")
+    page.fill("#transcript-text", '{"version": "1.0.0", "segments": []}')
     page.click("#upload-button")
     page.wait_for_selector("#upload-error:not(:empty)")
-    assert "turns" in page.inner_text("#upload-error").lower()
+    assert "no speaker turns found" in page.inner_text("#upload-error").lower()
     assert page.is_visible("#drop-transcript.invalid")
     assert page.is_hidden("#upload-progress")
 

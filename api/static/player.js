@@ -563,14 +563,30 @@
     updateBackButton();
   }
 
+  function inView(li) {
+    const rect = li.getBoundingClientRect();
+    return rect.bottom > player.getBoundingClientRect().bottom && rect.top < window.innerHeight;
+  }
+
+  /* Offered only while the current turn is out of sight and not followed. */
   function updateBackButton() {
-    backButton.hidden = state.follow || !state.current || state.current.li.hidden;
+    const current = state.current;
+    backButton.hidden = state.follow || !current || current.li.hidden || inView(current.li);
+  }
+
+  let scrollFrame = null;
+
+  function onScroll() {
+    scrollFrame = null;
+    player.classList.toggle("stuck", player.getBoundingClientRect().top <= 0);
+    updateBackButton();
   }
 
   window.addEventListener("wheel", userScrolled, { passive: true });
   window.addEventListener("touchmove", userScrolled, { passive: true });
   window.addEventListener("scroll", () => {
     if (!scrollingByCode) userScrolled();
+    if (!scrollFrame) scrollFrame = requestAnimationFrame(onScroll);
   }, { passive: true });
   window.addEventListener("scrollend", () => {
     scrollingByCode = false;
