@@ -1,0 +1,69 @@
+"""Recognition results cached by audio content and model.
+
+Realigning an edited transcript against the same audio then needs no
+Whisper pass and no decoding: the words heard and the loudness envelope
+are read back from here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from aligner.recognise import RecognisedWord
+from audio import Envelope
+
+# Part of the key, so that a change to windowing or decoding invalidates old entries.
+RECOGNITION_VERSION = 1
+
+
+def audio_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as audio:
+        while chunk := audio.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class RecognitionCache:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory / "recognition"
+
+    def key(self, audio_path: Path, model_id: str, language: str | None) -> str:
+        label = f"{audio_digest(audio_path)}:{model_id}:{language or 'auto'}:{RECOGNITION_VERSION}"
+        return hashlib.sha256(label.encode()).hexdigest()[:32]
+
+    def load(self, key: str) -> tuple[list[RecognisedWord], Envelope, float] | None:
+        words_file = self.directory / f"{key}.json.gz"
+        envelope_file = self.directory / f"{key}.npy"
+        if not (words_file.is_file() and envelope_file.is_file()):
+            return None
+        try:
+            data = json.loads(gzip.decompress(words_file.read_bytes()))
+            words = [RecognisedWord(**w) for w in data["words"]]
+            envelope = Envelope(db=np.load(envelope_file))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return words, envelope, float(data["duration"])
+
+    def store(
+        self, key: str, words: list[RecognisedWord], envelope: Envelope, duration: float
+    ) -> None:
+        """Write both files under temporary names first so a crash leaves no half entry."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        payload = {"duration": duration, "words": [asdict(w) for w in words]}
+        words_file = self.directory / f"{key}.json.gz"
+        envelope_file = self.directory / f"{key}.npy"
+        pid = os.getpid()
+        tmp_envelope = self.directory / f".{key}.{pid}.npy"
+        tmp_words = self.directory / f".{key}.{pid}.json.gz"
+        np.save(tmp_envelope, envelope.db)
+        tmp_words.write_bytes(gzip.compress(json.dumps(payload).encode(), compresslevel=5))
+        tmp_envelope.replace(envelope_file)
+        tmp_words.replace(words_file)

