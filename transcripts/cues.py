@@ -37,6 +37,10 @@ _PAUSE_BONUS_PER_SECOND = 6.0
 _COST_PER_FAST_CHAR_PER_SECOND = 0.3
 _COST_PER_SHORT_SECOND = 4.0
 _COST_NO_TIMED_WORD = 10.0
+# Per second of the longest pause inside a cue beyond a breath: text should
+# not stay up through a silence.
+_COST_PER_INNER_PAUSE_SECOND = 4.0
+_BREATH_SECONDS = 0.5
 # Times the squared share of a cue's room left empty: evens out cue lengths.
 _COST_EMPTY_ROOM = 4.0
 # Line layout: sum of squared line lengths (favours balanced lines), minus
@@ -185,7 +189,10 @@ def _cut_points(
             chars += len(prefix) + 1
         end = times[j][1]
         has_anchor = False
+        inner_pause = 0.0
         for i in range(j + 1, n + 1):
+            if i - j > 1:
+                inner_pause = max(inner_pause, times[i - 1][0] - end)
             width = len(texts[i - 1])
             chars += width + 1
             if lines == 0:
@@ -199,8 +206,9 @@ def _cut_points(
             duration = end - times[j][0]
             if i - j > 1 and (lines > max_lines or duration > MAX_CUE_SECONDS):
                 break
-            cost = best[j] + _cue_cost(texts, times, j, i, chars, duration)
-            cost += _COST_EMPTY_ROOM * max(0.0, 1.0 - chars / capacity) ** 2
+            cost = best[j] + _cue_cost(
+                texts, times, j, i, chars, chars / capacity, duration, inner_pause
+            )
             if any_anchor and not has_anchor:
                 cost += _COST_NO_TIMED_WORD
             if cost < best[i]:
@@ -214,9 +222,19 @@ def _cut_points(
 
 
 def _cue_cost(
-    texts: list[str], times: list[tuple[float, float]], j: int, i: int, chars: int, duration: float
+    texts: list[str],
+    times: list[tuple[float, float]],
+    j: int,
+    i: int,
+    chars: int,
+    fill: float,
+    duration: float,
+    inner_pause: float,
 ) -> float:
+    """Cost of words[j:i] as one cue of ``chars`` characters, ``fill`` of its room."""
     cost = _COST_PER_CUE
+    cost += _COST_EMPTY_ROOM * max(0.0, 1.0 - fill) ** 2
+    cost += _COST_PER_INNER_PAUSE_SECOND * max(0.0, inner_pause - _BREATH_SECONDS)
     start = times[j][0]
     if i < len(texts):
         cost += _break_cost(texts[i - 1], times[i][0] - times[i - 1][1])
@@ -298,9 +316,9 @@ def _settle_times(cues: list[Cue]) -> None:
     follows, up to the next cue's start and never past MAX_CUE_SECONDS.
     """
     spans = [[round(c.start * 1000), round(c.end * 1000)] for c in cues]
-    for k in range(1, len(spans)):
-        previous, current = spans[k - 1], spans[k]
-        if current[0] < previous[1]:
+    for k, current in enumerate(spans):
+        previous = spans[k - 1] if k else None
+        if previous is not None and current[0] < previous[1]:
             if current[0] > previous[0]:
                 previous[1] = current[0]
             else:
