@@ -274,6 +274,15 @@ def test_srt_with_broken_numbering_merges_cues_per_speaker() -> None:
     assert all(t.start is None and t.end is None for t in transcript.turns)
 
 
+def test_srt_cue_without_a_label_continues_the_last_speaker() -> None:
+    text = (
+        "1\n00:00:01,000 --> 00:00:02,000\nAnn: Hello\n\n"
+        "2\n00:00:02,000 --> 00:00:03,000\n<i>there</i> <3\n\n"
+        "3\n00:00:03,000 --> 00:00:04,000\nBen: Hi\n"
+    )
+    assert speakers_and_texts(parse(text)) == [("Ann", "Hello there <3"), ("Ben", "Hi")]
+
+
 def test_srt_without_speakers_gives_a_turn_per_cue() -> None:
     text = "1\n00:00:01,000 --> 00:00:02,000\nHello\n\n2\n00:00:02,500 --> 00:00:03,000\nworld\n"
     transcript = parse(text)
@@ -287,10 +296,12 @@ def test_vtt_voices_tags_entities_and_header_title() -> None:
     assert transcript.title == "Episode 7: The Edge"
     assert speakers_and_texts(transcript) == [
         ("Alice Moreno", "Welcome to the show. Today we talk & argue about the edge."),
-        ("Bob Okafor", "Thanks for having me. I build <cloud> software. [Music]"),
+        ("Bob Okafor", "Thanks for having me. I build <cloud> software."),
+        # Where every named cue has a voice span, a cue without one is nobody known.
+        (None, "[Music]"),
     ]
     assert transcript.turns[0].hint_start == 1.0
-    assert transcript.turns[1].words[-1].spoken is False
+    assert transcript.turns[2].words[0].spoken is False
 
 
 def test_vtt_without_header_is_read_when_named_vtt() -> None:

@@ -22,15 +22,20 @@ _TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[,.]\d{1,3})?"
 CUE_TIMING = re.compile(rf"\s*({_TIME})\s*-->\s*({_TIME})")
 
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
-# One tag at a time, stopping at the next "<", so a stray "<" costs no backtracking.
-_TAG = re.compile(r"<[^<>]*>")
+# WebVTT escapes a literal "<", so every <...> is a tag. One tag at a time,
+# stopping at the next "<", so a stray "<" costs no backtracking.
+_VTT_TAG = re.compile(r"<[^<>]*>")
+# SRT has no escaping: only the tags players render are markup, "<3" is text.
+_SRT_TAG = re.compile(
+    r"</?(?:i|b|u|s|font|v|c|lang|ruby|rt)(?:[\s.][^<>]*)?>|<\d[\d:.]*>", re.IGNORECASE
+)
 _ASS_OVERRIDE = re.compile(r"\{\\[^{}]*\}")
 
 _NO_CUES = "No subtitle cues found: expected blocks of 'start --> end' followed by text."
 
 
 def parse_srt(text: str) -> Transcript:
-    return _transcript(_srt_segments(text), "srt", None)
+    return _transcript(_srt_segments(text, _SRT_TAG), "srt", None)
 
 
 def parse_vtt(text: str) -> Transcript:
@@ -39,12 +44,13 @@ def parse_vtt(text: str) -> Transcript:
     except (MalformedFileError, MalformedCaptionError):
         # webvtt-py refuses some files that players accept; the lenient SRT
         # path reads the same cue blocks.
-        return _transcript(_srt_segments(text), "vtt", None)
+        return _transcript(_srt_segments(text, _VTT_TAG), "vtt", None)
     segments = [
         _segment(
             caption.raw_text,
             caption.start_time.in_milliseconds() / 1000,
             caption.end_time.in_milliseconds() / 1000,
+            _VTT_TAG,
         )
         for caption in vtt.captions
     ]
@@ -53,15 +59,19 @@ def parse_vtt(text: str) -> Transcript:
 
 
 def _transcript(segments: list[Segment], source_format: str, title: str | None) -> Transcript:
-    turns = turns_from_segments(segments, inherit_speaker=True, join_unlabelled=False)
+    # A file that names speakers with a voice span on every cue means "nobody
+    # known" by a cue without one; a file that labels only speaker changes
+    # means "same as before".
+    voiced = any(segment.voiced for segment in segments)
+    turns = turns_from_segments(segments, inherit_speaker=not voiced, join_unlabelled=False)
     if not turns:
         raise TranscriptError(_NO_CUES)
     return Transcript(turns=turns, title=title, source_format=source_format)
 
 
-def _srt_segments(text: str) -> list[Segment]:
+def _srt_segments(text: str, tags: re.Pattern[str]) -> list[Segment]:
     return [
-        _segment(sub.content, sub.start.total_seconds(), sub.end.total_seconds())
+        _segment(sub.content, sub.start.total_seconds(), sub.end.total_seconds(), tags)
         for sub in srt.parse(_normalise_srt(text), ignore_errors=True)
     ]
 
@@ -95,15 +105,15 @@ def _srt_time(stamp: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d},{millis:03d}"
 
 
-def _segment(raw: str, start: float, end: float) -> Segment:
+def _segment(raw: str, start: float, end: float, tags: re.Pattern[str]) -> Segment:
     speaker = None
     voice = _VOICE.search(raw)
     if voice:
         speaker = " ".join(html.unescape(voice.group(1)).split()) or None
-    text = _ASS_OVERRIDE.sub("", _TAG.sub("", raw))
+    text = _ASS_OVERRIDE.sub("", tags.sub("", raw))
     text = " ".join(html.unescape(text).split())
     if speaker is None:
         label = split_label(text)
         if label is not None:
             speaker, text = label
-    return Segment(speaker, text, start, end)
+    return Segment(speaker, text, start, end, voiced=voice is not None)

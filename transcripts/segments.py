@@ -20,6 +20,8 @@ class Segment:
     text: str
     start: float | None = None
     end: float | None = None
+    # Named by a WebVTT voice span rather than a "Name:" label.
+    voiced: bool = False
 
 
 def turns_from_segments(
