@@ -40,6 +40,8 @@ class Process:
 
     def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
         self.log = log
+        # A restarted server appends to its predecessor's log; read only its own part.
+        self.offset = log.stat().st_size if log.exists() else 0
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "api.cli", *args],
             cwd=ROOT,
@@ -49,7 +51,7 @@ class Process:
         )
 
     def output(self) -> bytes:
-        return self.log.read_bytes()
+        return self.log.read_bytes()[self.offset :]
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.popen.poll() is None:
