@@ -86,10 +86,18 @@ def test_lines_are_balanced_and_break_after_punctuation() -> None:
     text = "Well, I think so, and honestly it is one of the best"
     cues = cut_cues(Transcript([make_turn(0, "A", spoken(text, 0.0, 0.2))]))
     assert cues[0].lines == ["Well, I think so,", "and honestly it is one of the best"]
-    text = "this is a line of words that needs exactly two lines to fit in"
+    text = "seven purple elephants quietly marched across frozen northern rivers"
     cues = cut_cues(Transcript([make_turn(0, "A", spoken(text, 0.0, 0.2))]))
-    first, second = (len(line) for line in cues[0].lines)
-    assert abs(first - second) <= 6
+    assert cues[0].lines == [
+        "seven purple elephants quietly",
+        "marched across frozen northern rivers",
+    ]
+
+
+def test_lines_do_not_end_on_an_article_when_avoidable() -> None:
+    text = "we found that the best way to do it is the simplest one"
+    cues = cut_cues(Transcript([make_turn(0, "A", spoken(text, 0.0, 0.2))]), max_line_chars=30)
+    assert all(line.split()[-1] not in {"the", "to", "that"} for line in cues[0].lines)
 
 
 def test_word_longer_than_a_line_gets_a_line_of_its_own() -> None:

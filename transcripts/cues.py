@@ -33,6 +33,15 @@ _COST_PER_CUE = 2.0
 _BREAK_COST_SENTENCE = 0.0
 _BREAK_COST_CLAUSE = 3.0
 _BREAK_COST_WORD = 8.0
+# Subtitle style guides keep an article, preposition or conjunction with the
+# word it introduces, so breaking after one costs more.
+_BREAK_COST_AFTER_FUNCTION_WORD = 11.0
+_FUNCTION_WORDS = frozenset(
+    """
+    a an the of to in on at for from with by as into onto about than and or but nor so if
+    that my your his her its our their this these those i i'm i’m we're we’re you're you’re
+    """.split()
+)
 _PAUSE_BONUS_PER_SECOND = 6.0
 _COST_PER_FAST_CHAR_PER_SECOND = 0.3
 _COST_PER_SHORT_SECOND = 4.0
@@ -44,8 +53,10 @@ _BREATH_SECONDS = 0.5
 # Times the squared share of a cue's room left empty: evens out cue lengths.
 _COST_EMPTY_ROOM = 4.0
 # Line layout: sum of squared line lengths (favours balanced lines), minus
-# this share of a full line squared for a line break after punctuation.
+# this share of a full line squared for a line break after punctuation, plus
+# this share for one after a function word.
 _LINE_PUNCTUATION_BONUS = 0.2
+_LINE_FUNCTION_WORD_PENALTY = 0.1
 
 
 @dataclass
@@ -257,6 +268,8 @@ def _break_cost(last_word: str, pause: float) -> float:
         base = _BREAK_COST_SENTENCE
     elif _CLAUSE_END.search(last_word):
         base = _BREAK_COST_CLAUSE
+    elif last_word.lower() in _FUNCTION_WORDS:
+        base = _BREAK_COST_AFTER_FUNCTION_WORD
     else:
         base = _BREAK_COST_WORD
     return max(0.0, base - _PAUSE_BONUS_PER_SECOND * min(max(pause, 0.0), 1.0))
@@ -279,6 +292,8 @@ def _layout(tokens: list[str], max_line_chars: int, max_lines: int) -> list[str]
             bonus = 0.0
             if i < n and (_SENTENCE_END.search(tokens[i - 1]) or _CLAUSE_END.search(tokens[i - 1])):
                 bonus = _LINE_PUNCTUATION_BONUS * full
+            elif i < n and tokens[i - 1].lower() in _FUNCTION_WORDS:
+                bonus = -_LINE_FUNCTION_WORD_PENALTY * full
             width = -1
             for j in range(i - 1, -1, -1):
                 width += len(tokens[j]) + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .cues import turn_span
 from .model import Transcript
 
 UNTIMED_STAMP = "[--:--:--]"
@@ -11,7 +12,8 @@ def write_text(transcript: Transcript) -> str:
     """Untimed turns are kept, stamped ``[--:--:--]``; the result reads back as timestamped text."""
     lines = []
     for turn in transcript.turns:
-        stamp = UNTIMED_STAMP if turn.start is None else _stamp(turn.start)
+        span = turn_span(turn)
+        stamp = UNTIMED_STAMP if span is None else _stamp(span[0])
         text = " ".join(turn.text.split())
         name = " ".join(turn.speaker.split()) if turn.speaker else ""
         lines.append(f"{stamp} {name}: {text}" if name else f"{stamp} {text}")
