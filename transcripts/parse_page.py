@@ -24,7 +24,7 @@ from .names import capitalised_words, has_digit, reads_like_title, split_label
 
 _TITLE_MIN_WORDS = 3
 _TITLE_MAX_CHARS = 200
-_TITLE_SEARCH_LINES = 10
+_TITLE_LINES_PER_PARAGRAPH = 10
 _BULLETS = tuple("•*-–—·▪◦>")
 
 
@@ -144,7 +144,7 @@ def _longest_run(indexes: list[int]) -> list[int]:
 
 def _title_candidate(chunk: _Chunk) -> str | None:
     """The first chrome line with a few words, skipping date lines like "Episode #53 31:08"."""
-    for line in [chunk.first_line, *chunk.lines[1:]][:_TITLE_SEARCH_LINES]:
+    for line in [chunk.first_line, *chunk.lines[1:]][:_TITLE_LINES_PER_PARAGRAPH]:
         if (
             sum(1 for w in line.split() if any(ch.isalpha() for ch in w)) >= _TITLE_MIN_WORDS
             and len(line) <= _TITLE_MAX_CHARS
