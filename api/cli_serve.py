@@ -10,7 +10,7 @@ import threading
 import waitress
 from flask import Flask
 
-from api import jobs
+from api import files, jobs
 from api.app import create_app
 
 log = logging.getLogger("podalign")
@@ -64,7 +64,15 @@ def run_serve(args: argparse.Namespace) -> int:
     app = _make_app(args)
     if app is None:
         return 2
-    server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads)
+    server = waitress.create_server(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        # Let bodies just over the limit through to Flask, which answers 413 in
+        # JSON; waitress turns away (in plain text) anything far beyond it.
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
+    )
     log.info(
         "podalign serving on http://%s:%s (data in %s, %s job worker(s))",
         args.host,
@@ -72,6 +80,7 @@ def run_serve(args: argparse.Namespace) -> int:
         app.config["DATA_DIR"],
         args.workers,
     )
+    files.remove_stale_uploads(app.config["DATA_DIR"])
     jobs.recover_orphans(app)
     if args.workers < 1:
         try:

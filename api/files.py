@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,14 @@ def episode_dir(data_dir: str | Path, episode_id: str) -> Path:
 def staging_dir(data_dir: str | Path) -> Path:
     """A fresh directory for an upload being checked; renamed into place if it is accepted."""
     return Path(tempfile.mkdtemp(prefix="upload-", dir=Path(data_dir) / "tmp"))
+
+
+def remove_stale_uploads(data_dir: str | Path, max_age: float = 24 * 3600) -> None:
+    """Delete staging dirs left by uploads a crash cut short (old enough to be surely dead)."""
+    cutoff = time.time() - max_age
+    for path in (Path(data_dir) / "tmp").glob("upload-*"):
+        if path.stat().st_mtime < cutoff:
+            remove_tree(path)
 
 
 def save_stream(stream: IO[bytes], path: Path) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from api import create_app
+from api.files import remove_stale_uploads, staging_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -233,3 +235,12 @@ def test_a_server_bug_is_a_json_500_without_internals(app, client, upload, monke
     assert response.status_code == 500
     assert response.json == {"error": "Internal server error; the details are in the server log."}
     assert b"secret" not in response.data and b"Traceback" not in response.data
+
+
+def test_stale_upload_leftovers_are_removed(app):
+    old, fresh = staging_dir(app.config["DATA_DIR"]), staging_dir(app.config["DATA_DIR"])
+    os.utime(old, (0, 0))
+
+    remove_stale_uploads(app.config["DATA_DIR"])
+
+    assert not old.exists() and fresh.exists()

@@ -198,6 +198,19 @@ def test_a_job_killed_mid_alignment_runs_again_after_a_restart(processes, data_d
     )
 
 
+def test_a_job_stopped_by_sigterm_goes_back_to_the_queue(processes, data_dir):
+    server = serve(processes, data_dir)
+    accepted = server.upload()
+    server.wait_for(accepted["url"], {"running", "done", "failed"}, poll=0.02)
+
+    assert server.stop(signal.SIGTERM) == 0
+
+    assert b"back to the queue" in server.output()
+    restarted = serve(processes, data_dir)
+    assert restarted.wait_for(accepted["url"], {"done", "failed"})["status"] == "done"
+    assert b"Re-queueing" not in restarted.output()
+
+
 def test_ten_uploads_at_once_all_complete(processes, data_dir):
     server = serve(processes, data_dir)
 
