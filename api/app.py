@@ -37,7 +37,6 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_DIR": None,
     # A long transcript pasted into the form is a plain field, not a file.
     "MAX_FORM_MEMORY_SIZE": 16 * 1024 * 1024,
-    "JSON_SORT_KEYS": False,
 }
 
 
@@ -54,8 +53,10 @@ class UploadRequest(Request):
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the podalign web app (JSON API and pages) and its job queue."""
-    app = Flask(__name__, instance_relative_config=True)
+    # No app-wide /static route: the pages blueprint serves its own assets.
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.request_class = UploadRequest
+    app.json.sort_keys = False  # keep fields in the documented order for people reading them
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(env_config())
