@@ -227,10 +227,16 @@ def test_a_job_stopped_by_shutdown_goes_back_without_counting(app, upload, run_j
     assert row(app, episode_id)["status"] == "done"
 
 
-def test_the_queue_is_sqlite_in_the_data_dir_or_redis_when_configured(tmp_path):
-    sqlite = jobs.make_huey({"REDIS_URL": None, "DATA_DIR": tmp_path})
-    redis = jobs.make_huey({"REDIS_URL": "redis://127.0.0.1:1/0", "DATA_DIR": tmp_path})
+def test_the_queue_is_sqlite_in_the_data_dir_by_default(tmp_path):
+    huey = jobs.make_huey({"REDIS_URL": None, "DATA_DIR": tmp_path})
 
-    assert isinstance(sqlite, SqliteHuey)
+    assert isinstance(huey, SqliteHuey)
     assert (tmp_path / "jobs.db").exists()
-    assert isinstance(redis, RedisHuey)
+
+
+def test_the_queue_is_redis_when_a_url_is_configured(tmp_path):
+    pytest.importorskip("redis", reason="the redis package is not installed")
+
+    huey = jobs.make_huey({"REDIS_URL": "redis://127.0.0.1:1/0", "DATA_DIR": tmp_path})
+
+    assert isinstance(huey, RedisHuey)
