@@ -23,8 +23,15 @@ CONTRACTIONS = {
     "ain't": "is not",
     "let's": "let us",
 }
-SUFFIXES = (("n't", " not"), ("'ve", " have"), ("'re", " are"), ("'ll", " will"),
-            ("'m", " am"), ("'d", " would"), ("'s", " is"))
+SUFFIXES = (
+    ("n't", " not"),
+    ("'ve", " have"),
+    ("'re", " are"),
+    ("'ll", " will"),
+    ("'m", " am"),
+    ("'d", " would"),
+    ("'s", " is"),
+)
 CURRENCY = {"$": "dollars", "£": "pounds", "€": "euros"}
 FILLERS = frozenset({"um", "uh", "erm", "er", "ah", "hmm", "mm", "mhm", "uhm"})
 
@@ -56,8 +63,9 @@ def _expand(part: str) -> list[str]:
     return [re.sub(r"[^\w]", "", part)]
 
 
-def _number_words(currency: str | None, digits: str, fraction: str | None,
-                  suffix: str | None) -> list[str]:
+def _number_words(
+    currency: str | None, digits: str, fraction: str | None, suffix: str | None
+) -> list[str]:
     value = int(digits.replace(",", ""))
     if fraction:
         words = num2words(float(digits.replace(",", "") + fraction))

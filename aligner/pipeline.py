@@ -10,9 +10,10 @@ import numpy as np
 
 from aligner.cache import RecognitionCache
 from aligner.errors import AlignmentError
+from aligner.forced import ForcedWord, force_align
 from aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
 from aligner.recognise import RecognisedWord, recognise
-from aligner.refine import refine_turn_edges
+from aligner.refine import clamp_long_words, refine_turn_edges
 from aligner.timing import time_transcript
 from aligner.windows import plan_windows
 from audio import SAMPLE_RATE, Envelope, decode_pcm16, loudness_envelope, probe_audio
@@ -39,30 +40,49 @@ def align_transcript(
     report = _staged(progress)
     if not any(w.spoken for t in transcript.turns for w in t.words):
         raise AlignmentError("the transcript has no spoken words to align")
-    heard, envelope, duration = _recognition(
-        audio_path, model, language, cache_dir or default_cache_dir(), report
-    )
+    cache_dir = cache_dir or default_cache_dir()
+    audio = _LazyAudio(audio_path)
+    heard, envelope, duration = _recognition(audio, model, language, cache_dir, report)
     report("aligning", 0.0)
     timed = copy.deepcopy(transcript)
-    time_transcript(timed, heard)
+
+    def rescue(start: float, end: float, words: list[str]) -> list[ForcedWord] | None:
+        whisper = load_model(model, cache_dir)
+        return force_align(whisper, audio.samples(), start, end, words, language)
+
+    time_transcript(timed, clamp_long_words(heard), duration, rescue)
     refine_turn_edges(timed, envelope)
     _check_belongs(timed, heard, duration)
     report("aligning", 1.0)
     return timed
 
 
+class _LazyAudio:
+    """The decoded samples, decoded on first need: a cached realignment may need none."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._samples: np.ndarray | None = None
+
+    def samples(self, progress: Callable[[float], None] | None = None) -> np.ndarray:
+        if self._samples is None:
+            info = probe_audio(self.path)
+            self._samples = decode_pcm16(self.path, info.duration, progress)
+        return self._samples
+
+
 def _recognition(
-    audio_path: Path, model: str, language: str | None, cache_dir: Path, report: Progress
+    audio: _LazyAudio, model: str, language: str | None, cache_dir: Path, report: Progress
 ) -> tuple[list[RecognisedWord], Envelope, float]:
+    audio_path = audio.path
     cache = RecognitionCache(cache_dir)
     key = cache.key(audio_path, model_id(model), language)
     cached = cache.load(key)
     if cached is not None:
         report("recognising", 1.0)
         return cached
-    info = probe_audio(audio_path)
     report("decoding", 0.0)
-    samples = decode_pcm16(audio_path, info.duration, lambda f: report("decoding", f))
+    samples = audio.samples(lambda f: report("decoding", f))
     duration = len(samples) / SAMPLE_RATE
     envelope = loudness_envelope(samples)
     if len(envelope.db) == 0 or float(np.max(envelope.db)) < SILENT_DB:
@@ -71,7 +91,6 @@ def _recognition(
     whisper = load_model(model, cache_dir)
     report("recognising", 0.0)
     heard = recognise(whisper, samples, windows, language, lambda f: report("recognising", f))
-    del samples
     if not heard:
         raise AlignmentError(f"{audio_path.name}: no speech was recognised in the audio")
     cache.store(key, heard, envelope, duration)

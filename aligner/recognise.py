@@ -22,6 +22,7 @@ from audio import SAMPLE_RATE, to_float32
 
 BATCH_SIZE = 8
 MAX_TOKENS = 224
+MAX_FIRST_WORD_SECONDS = 0.6
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,7 @@ def recognise(
     progress: Callable[[float], None] | None = None,
 ) -> list[RecognisedWord]:
     """Words Whisper hears in ``windows`` of the 16 kHz int16 ``samples``, in time order."""
-    tokenizer = Tokenizer(
-        model.hf_tokenizer,
-        model.model.is_multilingual,
-        task="transcribe",
-        language=language or "en",
-    )
+    tokenizer = make_tokenizer(model, language)
     prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
     suppress = get_suppressed_tokens(tokenizer, [-1])
     words: list[RecognisedWord] = []
@@ -55,6 +51,15 @@ def recognise(
         if progress:
             progress(min(1.0, (first + len(batch)) / len(windows)))
     return words
+
+
+def make_tokenizer(model: WhisperModel, language: str | None) -> Tokenizer:
+    return Tokenizer(
+        model.hf_tokenizer,
+        model.model.is_multilingual,
+        task="transcribe",
+        language=language or "en",
+    )
 
 
 def _recognise_batch(
@@ -80,21 +85,24 @@ def _recognise_batch(
         suppress_blank=True,
         suppress_tokens=suppress,
     )
-    tokens = [
-        [t for t in r.sequences_ids[0] if t < tokenizer.eot] for r in results
-    ]
+    tokens = [[t for t in r.sequences_ids[0] if t < tokenizer.eot] for r in results]
     alignments = model.find_alignment(tokenizer, tokens, encoder_output, frames)
     words = []
-    for window, aligned in zip(batch, alignments):
-        for word in aligned:
+    for window, aligned in zip(batch, alignments, strict=True):
+        for position, word in enumerate(aligned):
             text = word["word"].strip()
             if not text:
                 continue
+            start, end = float(word["start"]), float(word["end"])
+            if position == 0:
+                # Cross-attention pins a window's first word to the window start
+                # when music or silence opens the window; cap its length instead.
+                start = max(start, end - MAX_FIRST_WORD_SECONDS)
             words.append(
                 RecognisedWord(
                     text=text,
-                    start=round(window.start + float(word["start"]), 3),
-                    end=round(window.start + float(word["end"]), 3),
+                    start=round(window.start + start, 3),
+                    end=round(window.start + end, 3),
                     probability=float(word["probability"]),
                 )
             )

@@ -1,10 +1,105 @@
-"""Timing refinement: turn edges moved onto the audio's own onsets and offsets."""
+"""Timing refinement: Whisper's word times corrected where they are known to stray.
+
+Cross-attention alignment lets a word swallow the pause next to it, so a
+word after a sentence end starts too early and one before it ends too late.
+Turn edges then move onto the audio's own onsets and offsets: a turn starts
+where its first word's burst of sound begins, and ends where its last word's
+burst ends.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from statistics import median
+
+import numpy as np
+
+from aligner.recognise import RecognisedWord
 from audio import Envelope
 from transcripts.model import Transcript
 
+SENTENCE_END = (".", "?", "!", "…")
+LONGEST_TYPICAL_WORD = 0.7
+QUIET_MARGIN_DB = 0.35
+ONSET_SEARCH_AHEAD = 1.2
+ONSET_SEARCH_BACK = 0.3
+SUSTAIN_FRAMES = 3
+LEVEL_CONTEXT_SECONDS = 4.0
+
+
+def clamp_long_words(words: Sequence[RecognisedWord]) -> list[RecognisedWord]:
+    """Shorten words that swallowed the pause at a sentence edge (after faster-whisper)."""
+    durations = [w.end - w.start for w in words if w.text not in SENTENCE_END]
+    if not durations:
+        return list(words)
+    longest = 2 * min(LONGEST_TYPICAL_WORD, median(durations) or LONGEST_TYPICAL_WORD)
+    clamped = list(words)
+    for i, word in enumerate(clamped):
+        if word.end - word.start <= longest or word.text in SENTENCE_END:
+            continue
+        after_stop = i == 0 or clamped[i - 1].text.endswith(SENTENCE_END)
+        before_stop = i + 1 < len(clamped) and clamped[i + 1].text.endswith(SENTENCE_END)
+        if after_stop:
+            clamped[i] = replace(word, start=round(word.end - longest, 3))
+        elif before_stop:
+            clamped[i] = replace(word, end=round(word.start + longest, 3))
+    return clamped
+
 
 def refine_turn_edges(transcript: Transcript, envelope: Envelope) -> None:
-    """Placeholder pass until measured: keeps word times as aligned."""
+    """Move each timed turn's start to its onset and its end to its offset, in place."""
+    if len(envelope.db) == 0:
+        return
+    for turn in transcript.turns:
+        timed = [w for w in turn.words if w.spoken and w.start is not None]
+        if not timed or turn.start is None or turn.end is None:
+            continue
+        first, last = timed[0], timed[-1]
+        start = _onset(envelope, first.start, limit=first.end)
+        end = _offset(envelope, last.end, limit=last.start)
+        if start < end:
+            first.start = turn.start = round(start, 3)
+            last.end = turn.end = round(end, 3)
+
+
+def _threshold(envelope: Envelope, at: float) -> float:
+    a = envelope.frame_at(at - LEVEL_CONTEXT_SECONDS)
+    b = envelope.frame_at(at + LEVEL_CONTEXT_SECONDS) + 1
+    floor, loud = np.percentile(envelope.db[a:b], [10, 90])
+    return float(floor + QUIET_MARGIN_DB * (loud - floor))
+
+
+def _onset(envelope: Envelope, start: float, limit: float) -> float:
+    """The start of the burst of sound the word begins in, or the next one after a pause."""
+    loud = envelope.db > _threshold(envelope, start)
+    frame = envelope.frame_at(start)
+    if _sustained(loud, frame):
+        back = envelope.frame_at(start - ONSET_SEARCH_BACK)
+        while frame > back and loud[frame - 1]:
+            frame -= 1
+        return envelope.seconds_of(frame)
+    ahead = envelope.frame_at(min(start + ONSET_SEARCH_AHEAD, limit))
+    while frame < ahead and not _sustained(loud, frame):
+        frame += 1
+    return envelope.seconds_of(frame) if frame < ahead else start
+
+
+def _offset(envelope: Envelope, end: float, limit: float) -> float:
+    """The end of the burst of sound the word ends in, or of the last one before a pause."""
+    loud = envelope.db > _threshold(envelope, end)
+    frame = envelope.frame_at(end)
+    last = len(loud) - 1
+    if loud[frame]:
+        forward = envelope.frame_at(end + ONSET_SEARCH_BACK)
+        while frame < min(forward, last) and loud[frame + 1]:
+            frame += 1
+        return envelope.seconds_of(frame + 1)
+    back = envelope.frame_at(max(end - ONSET_SEARCH_AHEAD, limit))
+    while frame > back and not loud[frame - 1]:
+        frame -= 1
+    return envelope.seconds_of(frame) if frame > back else end
+
+
+def _sustained(loud: np.ndarray, frame: int) -> bool:
+    return bool(loud[frame : frame + SUSTAIN_FRAMES].all())

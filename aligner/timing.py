@@ -1,30 +1,53 @@
-"""From token pairs to word and turn times, and which turns are not in the audio."""
+"""From token pairs to word and turn times, and which turns are not in the audio.
+
+The steps, in order: pair transcript tokens with recognised ones; drop
+pairings that stray far in time from the rest of their turn; align the
+transcript's own words to stretches Whisper skipped or misheard; judge
+each turn heard or not from the share of its tokens that matched; place
+the remaining untimed words next to their timed neighbours.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from aligner.forced import ForcedWord
 from aligner.normalise import FILLERS, normalise_word
 from aligner.recognise import RecognisedWord
 from aligner.sequence import align_tokens, is_match
 from transcripts.model import Transcript, Turn, TurnStatus
 
+# (start, end, words) -> times of those words in that stretch, or None.
+Rescuer = Callable[[float, float, list[str]], list[ForcedWord] | None]
+
 SECONDS_PER_TOKEN = 0.26
+MIN_SECONDS_PER_WORD = 0.12
+STRAY_GAP_SECONDS = 4.0
+STRAY_CLUSTER_WORDS = 2
+RESCUE_MIN_PROBABILITY = 0.35
+# Shorter runs between close neighbours are interpolated: a forced pass costs an encoder run.
+RESCUE_MIN_WORDS = 3
+RESCUE_MIN_GAP_SECONDS = 2.0
 FOUND_RATIO = 0.5
 ESTIMATED_RATIO = 0.2
 
 
 @dataclass
 class _WordSlot:
-    """One transcript word and what the alignment found for it."""
+    """One spoken transcript word and what the alignment found for it."""
 
     turn: int
     word: int
+    text: str
     start: float | None = None
     end: float | None = None
     tokens: int = 0
     matched: float = 0.0
+
+    @property
+    def is_matched(self) -> bool:
+        return self.tokens > 0 and self.matched * 2 >= self.tokens
 
 
 @dataclass(frozen=True)
@@ -34,17 +57,17 @@ class _HypToken:
     end: float
 
 
-def time_transcript(transcript: Transcript, heard: Sequence[RecognisedWord]) -> None:
+def time_transcript(
+    transcript: Transcript,
+    heard: Sequence[RecognisedWord],
+    duration: float,
+    rescue: Rescuer | None = None,
+) -> None:
     """Give the turns and words of ``transcript`` their times, in place."""
-    slots, ref_tokens, ref_slot = _transcript_tokens(transcript)
-    hyp = _recognised_tokens(heard)
-    for pair in align_tokens(ref_tokens, [h.text for h in hyp]):
-        slot = slots[ref_slot[pair.ref]]
-        token = hyp[pair.hyp]
-        slot.start = token.start if slot.start is None else min(slot.start, token.start)
-        slot.end = token.end if slot.end is None else max(slot.end, token.end)
-        if is_match(pair):
-            slot.matched += 1
+    slots = _pair(transcript, heard)
+    _drop_strays(slots)
+    if rescue is not None:
+        _rescue_unmatched(slots, duration, rescue)
     by_turn: dict[int, list[_WordSlot]] = {}
     for slot in slots:
         by_turn.setdefault(slot.turn, []).append(slot)
@@ -59,6 +82,22 @@ def time_transcript(transcript: Transcript, heard: Sequence[RecognisedWord]) -> 
         _set_turn_span(turn)
 
 
+def _pair(transcript: Transcript, heard: Sequence[RecognisedWord]) -> list[_WordSlot]:
+    slots, ref_tokens, ref_slot = _transcript_tokens(transcript)
+    hyp = _recognised_tokens(heard)
+    for pair in align_tokens(ref_tokens, [h.text for h in hyp]):
+        slot = slots[ref_slot[pair.ref]]
+        token = hyp[pair.hyp]
+        slot.start = token.start if slot.start is None else min(slot.start, token.start)
+        slot.end = token.end if slot.end is None else max(slot.end, token.end)
+        if is_match(pair):
+            slot.matched += 1
+    for slot in slots:
+        if not slot.is_matched:
+            slot.start = slot.end = None
+    return slots
+
+
 def _transcript_tokens(transcript: Transcript) -> tuple[list[_WordSlot], list[str], list[int]]:
     slots: list[_WordSlot] = []
     tokens: list[str] = []
@@ -68,7 +107,7 @@ def _transcript_tokens(transcript: Transcript) -> tuple[list[_WordSlot], list[st
         for w, word in enumerate(turn.words):
             if not word.spoken:
                 continue
-            slot = _WordSlot(position, w)
+            slot = _WordSlot(position, w, word.text)
             for token in normalise_word(word.text):
                 if token in FILLERS:
                     continue
@@ -91,10 +130,66 @@ def _recognised_tokens(heard: Sequence[RecognisedWord]) -> list[_HypToken]:
     return tokens
 
 
+def _drop_strays(slots: list[_WordSlot]) -> None:
+    """Forget matches that sit seconds away from the rest of their turn.
+
+    A common word like "hello" heard in the intro music can pair with the
+    turn's first word; such a pairing forms a tiny cluster far in time from
+    the turn's other words.
+    """
+    turns: dict[int, list[_WordSlot]] = {}
+    for slot in slots:
+        if slot.start is not None:
+            turns.setdefault(slot.turn, []).append(slot)
+    for timed in turns.values():
+        clusters = [[timed[0]]]
+        for slot in timed[1:]:
+            previous = clusters[-1][-1]
+            if slot.start - previous.end > STRAY_GAP_SECONDS or slot.start < previous.start:
+                clusters.append([])
+            clusters[-1].append(slot)
+        if len(clusters) == 1:
+            continue
+        main = max(clusters, key=len)
+        for cluster in clusters:
+            if cluster is not main and len(cluster) <= STRAY_CLUSTER_WORDS:
+                for slot in cluster:
+                    slot.start = slot.end = None
+                    slot.matched = 0.0
+
+
+def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) -> None:
+    """Align runs of unmatched words to the audio between their matched neighbours."""
+    i = 0
+    while i < len(slots):
+        if slots[i].start is not None:
+            i += 1
+            continue
+        j = i
+        while j < len(slots) and slots[j].start is None:
+            j += 1
+        lo = slots[i - 1].end if i > 0 else 0.0
+        hi = slots[j].start if j < len(slots) else duration
+        run = slots[i:j]
+        worth_it = len(run) >= RESCUE_MIN_WORDS or hi - lo >= RESCUE_MIN_GAP_SECONDS
+        if worth_it and hi - lo >= MIN_SECONDS_PER_WORD * len(run):
+            _apply_forced(run, rescue(lo, hi, [s.text for s in run]))
+        i = j
+
+
+def _apply_forced(run: list[_WordSlot], forced: list[ForcedWord] | None) -> None:
+    if forced is None:
+        return
+    for slot, word in zip(run, forced, strict=True):
+        if word.probability >= RESCUE_MIN_PROBABILITY:
+            slot.start, slot.end = word.start, word.end
+            slot.matched = slot.tokens
+
+
 def _judge_turn(turn: Turn, slots: list[_WordSlot]) -> None:
     """Decide whether the turn was heard, from the share of its tokens that matched."""
     tokens = sum(s.tokens for s in slots)
-    matched = sum(s.matched for s in slots)
+    matched = sum(min(s.matched, s.tokens) for s in slots if s.start is not None)
     share = matched / tokens if tokens else 0.0
     turn.confidence = share
     if share >= FOUND_RATIO:
@@ -122,7 +217,7 @@ def _interpolate(slots: list[_WordSlot]) -> None:
         while j < len(slots) and slots[j].start is None and slots[j].turn == slots[i].turn:
             j += 1
         before = slots[i - 1] if i > 0 else None
-        after = slots[j] if j < len(slots) else None
+        after = next((s for s in slots[j:] if s.start is not None), None)
         _place_run(slots[i:j], before, after)
         i = j
 
@@ -145,7 +240,7 @@ def _place_run(run: list[_WordSlot], before: _WordSlot | None, after: _WordSlot 
     hi = max(hi, lo)
     scale = (hi - lo) / sum(need)
     t = lo
-    for slot, length in zip(run, need):
+    for slot, length in zip(run, need, strict=True):
         slot.start = round(t, 3)
         t += length * scale
         slot.end = round(t, 3)

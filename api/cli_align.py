@@ -38,7 +38,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=os.environ.get("PODALIGN_MODEL", DEFAULT_MODEL),
         help="tiny.en (bundled), base, a CTranslate2 model directory, or a model name",
     )
-    parser.add_argument("--language", help="language code of the audio, e.g. de (multilingual models)")
+    parser.add_argument(
+        "--language", help="language code of the audio, e.g. de (multilingual models)"
+    )
     parser.add_argument("--cache-dir", type=Path, help="where recognition results are cached")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)

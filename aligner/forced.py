@@ -1,0 +1,82 @@
+"""Forced alignment of known words to a stretch of audio.
+
+Where Whisper's own pass skipped or misheard a stretch, the transcript's
+words are aligned to that stretch directly: the decoder is fed the text
+and its cross-attention says when each word is spoken. The per-token
+probabilities say whether the words are there at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from faster_whisper import WhisperModel
+from faster_whisper.audio import pad_or_trim
+
+from aligner.recognise import make_tokenizer
+from audio import SAMPLE_RATE, to_float32
+
+MAX_SPAN_SECONDS = 30.0
+MAX_TEXT_TOKENS = 440
+MAX_EDGE_WORD_SECONDS = 0.8
+
+
+@dataclass(frozen=True)
+class ForcedWord:
+    start: float
+    end: float
+    probability: float
+
+
+def force_align(
+    model: WhisperModel,
+    samples: np.ndarray,
+    start: float,
+    end: float,
+    words: Sequence[str],
+    language: str | None = None,
+) -> list[ForcedWord] | None:
+    """Times for ``words`` inside [start, end] seconds, or None if they cannot be placed."""
+    end = min(end, start + MAX_SPAN_SECONDS)
+    if end - start < 0.1 or not words:
+        return None
+    tokenizer = make_tokenizer(model, language)
+    word_tokens = [tokenizer.encode(" " + w) for w in words]
+    tokens = [t for group in word_tokens for t in group]
+    if len(tokens) > MAX_TEXT_TOKENS:
+        return None
+    audio = to_float32(samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)])
+    mel = model.feature_extractor(audio)
+    frames = min(mel.shape[-1], model.feature_extractor.nb_max_frames)
+    encoder_output = model.encode(pad_or_trim(mel)[None])
+    result = model.model.align(
+        encoder_output, tokenizer.sot_sequence, [tokens], frames, median_filter_width=7
+    )[0]
+    text_indices = np.array([pair[0] for pair in result.alignments])
+    time_indices = np.array([pair[1] for pair in result.alignments])
+    jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
+    jump_times = time_indices[jumps] / model.tokens_per_second
+    probabilities = np.asarray(result.text_token_probs)
+    placed = []
+    first = 0
+    for position, group in enumerate(word_tokens):
+        last = first + len(group)
+        word_start = float(jump_times[min(first, len(jump_times) - 1)])
+        word_end = float(jump_times[min(last, len(jump_times) - 1)])
+        # The alignment stretches the first and last words over any silence or
+        # music at the edges of the stretch; a spoken word is rarely this long.
+        if position == 0:
+            word_start = max(word_start, word_end - MAX_EDGE_WORD_SECONDS)
+        if position == len(word_tokens) - 1:
+            word_end = min(word_end, word_start + MAX_EDGE_WORD_SECONDS)
+        placed.append(
+            ForcedWord(
+                start=round(start + word_start, 3),
+                end=round(start + max(word_end, word_start + 0.02), 3),
+                probability=float(probabilities[first:last].mean()) if last > first else 0.0,
+            )
+        )
+        first = last
+    return placed
