@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,11 @@ def handle_http_error(error: HTTPException) -> Response | HTTPException:
     # Pages keep Flask's HTML error pages; the API speaks JSON.
     if not request.path.startswith("/api/"):
         return error
-    response = jsonify(error=error.description or error.name)
+    message = error.description or error.name
+    if isinstance(error, RequestEntityTooLarge):
+        limit = current_app.config["MAX_UPLOAD_MB"]
+        message = f"The upload is larger than this server's limit of {limit:g} MB."
+    response = jsonify(error=message)
     response.status_code = error.code or 500
     for name, value in error.get_headers():
         if name.lower() != "content-type":

@@ -79,7 +79,9 @@ def probe(path: Path) -> AudioInfo:
     try:
         return probe_audio(path)
     except AudioError as error:
-        abort(415, f"The 'audio' file is not audio that can be decoded: {error}")
+        # The message names our stored copy; the user knows the file by another name.
+        reason = str(error).removeprefix(f"{path.name}: ")
+        abort(415, f"The 'audio' file is not audio that can be decoded: {reason}.")
 
 
 def suffix(filename: str | None, default: str = "") -> str:

@@ -193,7 +193,7 @@ def test_an_upload_over_the_limit_is_413(tmp_path, monkeypatch):
     )
 
     assert response.status_code == 413
-    assert "error" in response.json
+    assert response.json == {"error": "The upload is larger than this server's limit of 0.05 MB."}
 
 
 def test_unknown_episode_is_404_everywhere(client):
