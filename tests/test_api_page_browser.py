@@ -431,6 +431,144 @@ def test_markup_in_a_transcript_stays_text(server: str, browser, tmp_path: Path)
         page.context.close()
 
 
+def test_dropped_files_are_sorted_into_audio_and_transcript(server: str, page) -> None:
+    page.goto(server + "/")
+    page.evaluate(
+        """() => {
+            const files = new DataTransfer();
+            files.items.add(new File(['Alice: Hello there.'], 'episode.txt', {type: 'text/plain'}));
+            files.items.add(new File(['ID3'], 'episode.mp3', {type: 'audio/mpeg'}));
+            const zone = document.querySelector('#drop-audio label');
+            for (const type of ['dragenter', 'dragover', 'drop']) {
+                zone.dispatchEvent(new DragEvent(type, {
+                    dataTransfer: files, bubbles: true, cancelable: true}));
+            }
+        }"""
+    )
+    assert page.inner_text("#audio-name") == "episode.mp3"
+    assert page.inner_text("#transcript-name") == "episode.txt"
+    assert page.is_visible("#drop-audio.has-file") and page.is_visible("#drop-transcript.has-file")
+
+
+def test_clicking_the_timeline_seeks(server: str, aligned: str, page) -> None:
+    open_episode(page, server, aligned)
+    box = page.locator("#timeline").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
+    duration = page.evaluate("document.getElementById('audio').duration")
+    assert audio_time(page) == pytest.approx(duration * 0.75, abs=0.15)
+    assert page.evaluate("document.getElementById('audio').paused")
+    assert page.get_attribute("#timeline", "aria-valuetext").endswith(f"of 0:{int(duration):02d}")
+
+
+def test_following_pauses_when_scrolling_by_hand(server: str, aligned: str, browser) -> None:
+    page = open_page(browser, {"width": 390, "height": 520}, is_mobile=True, has_touch=True)
+    in_view = """() => {
+        const turn = document.querySelector('#turn-2').getBoundingClientRect();
+        const player = document.getElementById('player').getBoundingClientRect();
+        return turn.top >= player.bottom - 1 && turn.bottom <= innerHeight + 1;
+    }"""
+    try:
+        turn = detail(server, aligned)["transcript"]["turns"][2]
+        open_episode(page, server, aligned, f"#t={turn['start'] + 0.1:.2f}")
+        wait_current(page, 2)
+        page.wait_for_function(in_view)
+        assert page.is_hidden("#back-to-current")
+        # A wheel turned while the page is still gliding into place is lost.
+        page.wait_for_function(
+            """() => new Promise(done => {
+                const y = scrollY;
+                setTimeout(() => done(scrollY === y), 300);
+            })"""
+        )
+
+        page.mouse.move(200, 400)
+        page.mouse.wheel(0, -4000)
+        page.wait_for_selector("#back-to-current", state="visible")
+        assert not page.evaluate(in_view)
+
+        page.click("#back-to-current")
+        page.wait_for_function(in_view)
+        page.wait_for_selector("#back-to-current", state="hidden")
+        assert not page.script_errors
+    finally:
+        page.context.close()
+
+
+def fake_episode(page, base: str, episode_id: str, change) -> None:
+    """Serve the episode's real JSON with `change(body)` applied to it."""
+
+    def handle(route):
+        if route.request.method != "GET":
+            route.fallback()
+            return
+        body = route.fetch().json()
+        change(body)
+        route.fulfill(json=body)
+
+    page.route(f"{base}/api/episodes/{episode_id}", handle)
+
+
+def test_unsure_and_missing_turns_are_marked(server: str, aligned: str, page) -> None:
+    def change(body: dict) -> None:
+        turns = body["transcript"]["turns"]
+        turns[1].update(confidence=0.3, status="aligned", manual=False)
+        turns[2].update(status="not_found", start=None, end=None, confidence=None)
+        for word in turns[2]["words"]:
+            word.update(start=None, end=None)
+
+    fake_episode(page, server, aligned, change)
+    open_episode(page, server, aligned)
+    assert page.inner_text("#turn-1.low-confidence .badge-low") == "Low confidence"
+    assert page.is_hidden("#turn-0 .badge")
+    assert page.inner_text("#turn-2.not-found .badge-not-found") == "Not found"
+    assert "Not found in the audio" in page.inner_text("#turn-2 .turn-note")
+    assert page.is_disabled("#turn-2 .turn-time")
+    page.click("#turn-2 .turn-text")
+    page.wait_for_selector("#toast.show")
+    assert page.evaluate("document.getElementById('audio').paused")
+
+
+def test_progress_is_shown_until_done(server: str, aligned: str, page) -> None:
+    polls = {"count": 0}
+
+    def change(body: dict) -> None:
+        polls["count"] += 1
+        if polls["count"] <= 2:
+            body.update(status="running", progress=40, stage="recognising speech")
+
+    fake_episode(page, server, aligned, change)
+    page.goto(f"{server}/episodes/{aligned}")
+    page.wait_for_selector("#job-running:not([hidden])")
+    assert page.inner_text("#job-stage") == "Recognising speech"
+    assert page.get_attribute("#job .progress", "aria-valuenow") == "40"
+    assert page.is_hidden("#downloads")
+    page.wait_for_selector("#job", state="hidden", timeout=15_000)
+    assert page.is_visible("#downloads")
+    assert polls["count"] >= 3
+
+
+def test_failed_episode_offers_retry(server: str, aligned: str, page) -> None:
+    state = {"retried": False}
+
+    def change(body: dict) -> None:
+        if not state["retried"]:
+            body.update(status="failed", error="The aligner ran out of memory.")
+
+    def retry(route) -> None:
+        state["retried"] = True
+        route.fulfill(status=202, json={"id": aligned, "status": "queued"})
+
+    fake_episode(page, server, aligned, change)
+    page.route(f"{server}/api/episodes/{aligned}/retry", retry)
+    page.goto(f"{server}/episodes/{aligned}")
+    page.wait_for_selector("#job-failed:not([hidden])")
+    assert page.inner_text("#job-error") == "The aligner ran out of memory."
+    assert page.get_attribute("#retry", "aria-label")
+    page.click("#retry")
+    page.wait_for_selector("#job", state="hidden")
+    assert state["retried"]
+
+
 def test_a_transcript_without_turns_is_refused_inline(server: str, page) -> None:
     page.goto(server + "/")
     page.set_input_files("#audio-input", str(FIXTURES / "dialogue.mp3"))

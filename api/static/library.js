@@ -10,6 +10,7 @@
   const POLL_MS = 1500;
   const RETRY_MS = 5000;
   const AUDIO_NAME = /\.(mp3|m4a|m4b|aac|wav|ogg|oga|opus|flac|webm|mp4|mka|wma)$/i;
+  const TEXT_NAME = /\.(txt|text|md|srt|vtt|json|html?|docx)$/i;
   const DOWNLOADS = [
     ["srt", "SRT", "SRT subtitles"],
     ["vtt", "WebVTT", "WebVTT subtitles"],
@@ -48,21 +49,21 @@
   }
 
   function kindOf(file) {
-    return file.type.startsWith("audio/") || AUDIO_NAME.test(file.name) ? "audio" : "transcript";
+    if (/^(audio|video)\//.test(file.type) || AUDIO_NAME.test(file.name)) return "audio";
+    if (/^text\/|json/.test(file.type) || TEXT_NAME.test(file.name)) return "transcript";
+    return null;
   }
 
   audioInput.addEventListener("change", () => setFile("audio", audioInput.files[0]));
   transcriptInput.addEventListener("change", () => setFile("transcript", transcriptInput.files[0]));
   transcriptText.addEventListener("input", () => $("drop-transcript").classList.remove("invalid"));
 
-  /* A single file goes to the zone it was dropped on unless it is plainly
-   * audio; several files (audio and transcript at once) are sorted by type. */
+  /* Files are sorted by type, so audio and transcript can be dropped together
+   * anywhere; a file of unknown type goes to the zone it was dropped on. */
   function takeDrop(dropped, zoneKind) {
-    if (dropped.length === 1 && zoneKind) {
-      setFile(kindOf(dropped[0]) === "audio" ? "audio" : zoneKind, dropped[0]);
-      return;
+    for (const file of dropped) {
+      setFile(kindOf(file) || zoneKind || (files.audio ? "transcript" : "audio"), file);
     }
-    for (const file of dropped) setFile(kindOf(file), file);
   }
 
   let dragDepth = 0;

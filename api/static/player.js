@@ -542,9 +542,12 @@
   function keepInView(li, force) {
     if (li.hidden) return;
     const rect = li.getBoundingClientRect();
-    const top = player.getBoundingClientRect().bottom + 12;
     const bottom = window.innerHeight - 24;
-    if (!force && rect.top >= top && rect.bottom <= bottom) return;
+    if (!force && rect.top >= player.getBoundingClientRect().bottom + 12 && rect.bottom <= bottom) {
+      return;
+    }
+    // Measured as it will be once scrolled: stuck to the top of the window.
+    const top = player.offsetHeight + 12;
     const room = bottom - top;
     const offset = rect.height < room ? room * 0.2 : 0;
     scrollingByCode = true;
