@@ -10,10 +10,10 @@ import numpy as np
 
 from aligner.cache import RecognitionCache
 from aligner.errors import AlignmentError
-from aligner.forced import ForcedWord, force_align
 from aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
 from aligner.recognise import RecognisedWord, recognise
 from aligner.refine import clamp_long_words, refine_turn_edges
+from aligner.rescue import Rescuer
 from aligner.timing import time_transcript
 from aligner.windows import plan_windows
 from audio import SAMPLE_RATE, Envelope, decode_pcm16, loudness_envelope, probe_audio
@@ -46,10 +46,7 @@ def align_transcript(
     report("aligning", 0.0)
     timed = copy.deepcopy(transcript)
 
-    def rescue(start: float, end: float, words: list[str]) -> list[ForcedWord] | None:
-        whisper = load_model(model, cache_dir)
-        return force_align(whisper, audio.samples(), start, end, words, language)
-
+    rescue = Rescuer(lambda: load_model(model, cache_dir), audio.samples, language)
     time_transcript(timed, clamp_long_words(heard), duration, rescue)
     refine_turn_edges(timed, envelope)
     _check_belongs(timed, heard, duration)

@@ -21,6 +21,7 @@ from transcripts.model import Transcript
 
 SENTENCE_END = (".", "?", "!", "…")
 LONGEST_TYPICAL_WORD = 0.7
+LONGEST_EDGE_WORD = 0.9
 QUIET_MARGIN_DB = 0.35
 ONSET_SEARCH_AHEAD = 1.2
 ONSET_SEARCH_BACK = 0.3
@@ -56,8 +57,11 @@ def refine_turn_edges(transcript: Transcript, envelope: Envelope) -> None:
         if not timed or turn.start is None or turn.end is None:
             continue
         first, last = timed[0], timed[-1]
-        start = _onset(envelope, first.start, limit=first.end)
-        end = _offset(envelope, last.end, limit=last.start)
+        # A turn's edge word can swallow the music or pause next to it.
+        first_start = max(first.start, first.end - LONGEST_EDGE_WORD)
+        last_end = min(last.end, last.start + LONGEST_EDGE_WORD)
+        start = _onset(envelope, first_start, limit=first.end)
+        end = _offset(envelope, last_end, limit=last.start)
         if start < end:
             first.start = turn.start = round(start, 3)
             last.end = turn.end = round(end, 3)
@@ -86,7 +90,7 @@ def _onset(envelope: Envelope, start: float, limit: float) -> float:
 
 
 def _offset(envelope: Envelope, end: float, limit: float) -> float:
-    """The end of the burst of sound the word ends in, or of the last one before a pause."""
+    """The end of the burst of sound the word ends in, or of the last one within the word."""
     loud = envelope.db > _threshold(envelope, end)
     frame = envelope.frame_at(end)
     last = len(loud) - 1
@@ -95,7 +99,7 @@ def _offset(envelope: Envelope, end: float, limit: float) -> float:
         while frame < min(forward, last) and loud[frame + 1]:
             frame += 1
         return envelope.seconds_of(frame + 1)
-    back = envelope.frame_at(max(end - ONSET_SEARCH_AHEAD, limit))
+    back = envelope.frame_at(limit)
     while frame > back and not loud[frame - 1]:
         frame -= 1
     return envelope.seconds_of(frame) if frame > back else end

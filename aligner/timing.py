@@ -12,22 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from aligner.forced import ForcedWord
-from aligner.normalise import FILLERS, normalise_word
+from aligner.matching import WordMatch, match_words
 from aligner.recognise import RecognisedWord
-from aligner.sequence import align_tokens, is_match
 from transcripts.model import Transcript, Turn, TurnStatus
 
-# (start, end, words) -> times of those words in that stretch, or None.
-Rescuer = Callable[[float, float, list[str]], list[ForcedWord] | None]
+# (start, end, words) -> what a second listen to that stretch found for each word.
+Rescuer = Callable[[float, float, list[str]], list[WordMatch]]
 
 SECONDS_PER_TOKEN = 0.26
 MIN_SECONDS_PER_WORD = 0.12
 STRAY_GAP_SECONDS = 4.0
 STRAY_CLUSTER_WORDS = 2
-RESCUE_MIN_PROBABILITY = 0.35
-# Shorter runs between close neighbours are interpolated: a forced pass costs an encoder run.
-RESCUE_MIN_WORDS = 3
+# Shorter runs between close neighbours are interpolated: a second listen costs a window.
+RESCUE_MIN_WORDS = 2
 RESCUE_MIN_GAP_SECONDS = 2.0
 FOUND_RATIO = 0.5
 ESTIMATED_RATIO = 0.2
@@ -48,13 +45,6 @@ class _WordSlot:
     @property
     def is_matched(self) -> bool:
         return self.tokens > 0 and self.matched * 2 >= self.tokens
-
-
-@dataclass(frozen=True)
-class _HypToken:
-    text: str
-    start: float
-    end: float
 
 
 def time_transcript(
@@ -83,51 +73,20 @@ def time_transcript(
 
 
 def _pair(transcript: Transcript, heard: Sequence[RecognisedWord]) -> list[_WordSlot]:
-    slots, ref_tokens, ref_slot = _transcript_tokens(transcript)
-    hyp = _recognised_tokens(heard)
-    for pair in align_tokens(ref_tokens, [h.text for h in hyp]):
-        slot = slots[ref_slot[pair.ref]]
-        token = hyp[pair.hyp]
-        slot.start = token.start if slot.start is None else min(slot.start, token.start)
-        slot.end = token.end if slot.end is None else max(slot.end, token.end)
-        if is_match(pair):
-            slot.matched += 1
-    for slot in slots:
-        if not slot.is_matched:
-            slot.start = slot.end = None
+    slots: list[_WordSlot] = []
+    for position, turn in enumerate(transcript.turns):
+        turn.index = position
+        slots += [
+            _WordSlot(position, w, word.text) for w, word in enumerate(turn.words) if word.spoken
+        ]
+    for slot, match in zip(slots, match_words([s.text for s in slots], heard), strict=True):
+        _take(slot, match)
     return slots
 
 
-def _transcript_tokens(transcript: Transcript) -> tuple[list[_WordSlot], list[str], list[int]]:
-    slots: list[_WordSlot] = []
-    tokens: list[str] = []
-    owner: list[int] = []
-    for position, turn in enumerate(transcript.turns):
-        turn.index = position
-        for w, word in enumerate(turn.words):
-            if not word.spoken:
-                continue
-            slot = _WordSlot(position, w, word.text)
-            for token in normalise_word(word.text):
-                if token in FILLERS:
-                    continue
-                tokens.append(token)
-                owner.append(len(slots))
-                slot.tokens += 1
-            slots.append(slot)
-    return slots, tokens, owner
-
-
-def _recognised_tokens(heard: Sequence[RecognisedWord]) -> list[_HypToken]:
-    tokens = []
-    for word in heard:
-        parts = [t for t in normalise_word(word.text) if t not in FILLERS]
-        if not parts:
-            continue
-        step = (word.end - word.start) / len(parts)
-        for i, part in enumerate(parts):
-            tokens.append(_HypToken(part, word.start + i * step, word.start + (i + 1) * step))
-    return tokens
+def _take(slot: _WordSlot, match: WordMatch) -> None:
+    slot.tokens, slot.matched = match.tokens, match.matched
+    slot.start, slot.end = match.start, match.end
 
 
 def _drop_strays(slots: list[_WordSlot]) -> None:
@@ -173,17 +132,10 @@ def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) 
         run = slots[i:j]
         worth_it = len(run) >= RESCUE_MIN_WORDS or hi - lo >= RESCUE_MIN_GAP_SECONDS
         if worth_it and hi - lo >= MIN_SECONDS_PER_WORD * len(run):
-            _apply_forced(run, rescue(lo, hi, [s.text for s in run]))
+            for slot, match in zip(run, rescue(lo, hi, [s.text for s in run]), strict=True):
+                if match.is_matched:
+                    _take(slot, match)
         i = j
-
-
-def _apply_forced(run: list[_WordSlot], forced: list[ForcedWord] | None) -> None:
-    if forced is None:
-        return
-    for slot, word in zip(run, forced, strict=True):
-        if word.probability >= RESCUE_MIN_PROBABILITY:
-            slot.start, slot.end = word.start, word.end
-            slot.matched = slot.tokens
 
 
 def _judge_turn(turn: Turn, slots: list[_WordSlot]) -> None:

@@ -1,0 +1,57 @@
+"""A second listen to stretches the first Whisper pass skipped or misheard.
+
+Whisper hears best at the start of a window, so the stretch between two
+matched words is recognised again in a window of its own. Words still
+unheard are force-aligned when the stretch is short enough for forced
+alignment to be trusted: over a long stretch it smears a few words across
+music or other speech.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from faster_whisper import WhisperModel
+
+from aligner.forced import force_align
+from aligner.matching import WordMatch, match_words
+from aligner.recognise import recognise
+from aligner.refine import clamp_long_words
+from aligner.windows import WINDOW_SECONDS, Window
+
+LEAD_SECONDS = 0.1
+FORCED_MIN_PROBABILITY = 0.35
+FORCED_SECONDS_PER_WORD = 0.6
+FORCED_SLACK_SECONDS = 1.5
+
+
+class Rescuer:
+    """Callable (start, end, words) -> a WordMatch per word, timed where found."""
+
+    def __init__(
+        self,
+        model: Callable[[], WhisperModel],
+        samples: Callable[[], np.ndarray],
+        language: str | None,
+    ) -> None:
+        self.model = model
+        self.samples = samples
+        self.language = language
+
+    def __call__(self, start: float, end: float, words: list[str]) -> list[WordMatch]:
+        window = Window(max(0.0, start - LEAD_SECONDS), min(end, start + WINDOW_SECONDS))
+        heard = recognise(self.model(), self.samples(), [window], self.language)
+        matches = match_words(words, clamp_long_words(heard))
+        if not any(m.is_matched for m in matches) and self._short_enough(start, end, words):
+            self._force(start, end, words, matches)
+        return matches
+
+    def _short_enough(self, start: float, end: float, words: list[str]) -> bool:
+        return end - start <= FORCED_SECONDS_PER_WORD * len(words) + FORCED_SLACK_SECONDS
+
+    def _force(self, start: float, end: float, words: list[str], matches: list[WordMatch]) -> None:
+        forced = force_align(self.model(), self.samples(), start, end, words, self.language)
+        for match, word in zip(matches, forced or [], strict=False):
+            if word.probability >= FORCED_MIN_PROBABILITY:
+                match.start, match.end, match.matched = word.start, word.end, match.tokens
