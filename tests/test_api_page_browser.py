@@ -220,6 +220,15 @@ def audio_time(page) -> float:
     return page.evaluate("document.getElementById('audio').currentTime")
 
 
+def wait_scroll_settled(page) -> None:
+    page.wait_for_function(
+        """() => new Promise(done => {
+            const y = scrollY;
+            setTimeout(() => done(scrollY === y), 300);
+        })"""
+    )
+
+
 def wait_current(page, index: int) -> None:
     page.wait_for_function(
         "i => document.querySelector('#turns .turn.current')?.dataset.index === String(i)",
@@ -237,6 +246,49 @@ def test_library_lists_the_uploaded_episode(server: str, aligned: str, page) -> 
     assert downloads == ["SRT", "WebVTT", "Podcast JSON", "JSON", "Text"]
     page.click(f"{row} a.button.primary")
     page.wait_for_url(f"**/episodes/{aligned}")
+
+
+def save_screenshot(page, name: str) -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / name))
+    if os.environ.get("PODALIGN_UPDATE_SCREENSHOTS"):
+        DOCS.mkdir(exist_ok=True)
+        shutil.copyfile(OUTPUT / name, DOCS / name)
+
+
+def show_moment(page, base: str, episode_id: str, moment: float) -> None:
+    open_episode(page, base, episode_id, f"#t={moment:.2f}")
+    page.wait_for_selector("#turns .turn.current .w.spoken")
+    wait_scroll_settled(page)
+    page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
+    wait_scroll_settled(page)
+
+
+# Early in the file so the pictures show the episode before other tests edit it.
+def test_screenshots_desktop_and_phone(server: str, aligned: str, browser) -> None:
+    turns = detail(server, aligned)["transcript"]["turns"]
+    words = [w for w in turns[1]["words"] if w["start"] is not None]
+    moment = words[len(words) // 2]["start"] + 0.02
+
+    page = open_page(browser, DESKTOP)
+    try:
+        show_moment(page, server, aligned, moment)
+        save_screenshot(page, "episode-page.png")
+        assert not page.script_errors
+    finally:
+        page.context.close()
+
+    phone = open_page(browser, PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        show_moment(phone, server, aligned, moment)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, "the page is wider than a phone screen"
+        save_screenshot(phone, "episode-page-phone.png")
+        for selector in ["#play", "#back5", "#fwd5", "#rate", "#turn-0 [data-action='copy']"]:
+            assert phone.get_attribute(selector, "aria-label"), selector
+        assert not phone.script_errors
+    finally:
+        phone.context.close()
 
 
 def test_clicking_a_turn_seeks_to_its_start_and_plays(server: str, aligned: str, page) -> None:
@@ -474,12 +526,7 @@ def test_following_pauses_when_scrolling_by_hand(server: str, aligned: str, brow
         page.wait_for_function(in_view)
         assert page.is_hidden("#back-to-current")
         # A wheel turned while the page is still gliding into place is lost.
-        page.wait_for_function(
-            """() => new Promise(done => {
-                const y = scrollY;
-                setTimeout(() => done(scrollY === y), 300);
-            })"""
-        )
+        wait_scroll_settled(page)
 
         page.mouse.move(200, 400)
         page.mouse.wheel(0, -4000)
@@ -609,45 +656,3 @@ def test_api_token_is_asked_once_and_kept(browser, tmp_path: Path) -> None:
     finally:
         page.context.close()
         stop_server(process)
-
-
-def save_screenshot(page, name: str) -> None:
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUTPUT / name))
-    if os.environ.get("PODALIGN_UPDATE_SCREENSHOTS"):
-        DOCS.mkdir(exist_ok=True)
-        shutil.copyfile(OUTPUT / name, DOCS / name)
-
-
-def show_moment(page, base: str, episode_id: str, moment: float) -> None:
-    open_episode(page, base, episode_id, f"#t={moment:.2f}")
-    page.wait_for_selector("#turns .turn.current .w.spoken")
-    page.evaluate("window.scrollTo(0, 0)")
-    # Let the waveform and the scroll settle before the picture is taken.
-    page.wait_for_timeout(600)
-
-
-def test_screenshots_desktop_and_phone(server: str, aligned: str, browser) -> None:
-    turns = detail(server, aligned)["transcript"]["turns"]
-    words = [w for w in turns[1]["words"] if w["start"] is not None]
-    moment = words[len(words) // 2]["start"] + 0.02
-
-    page = open_page(browser, DESKTOP)
-    try:
-        show_moment(page, server, aligned, moment)
-        save_screenshot(page, "episode-page.png")
-        assert not page.script_errors
-    finally:
-        page.context.close()
-
-    phone = open_page(browser, PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    try:
-        show_moment(phone, server, aligned, moment)
-        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, "the page is wider than a phone screen"
-        save_screenshot(phone, "episode-page-phone.png")
-        for selector in ["#play", "#back5", "#fwd5", "#rate", "#turn-0 [data-action='copy']"]:
-            assert phone.get_attribute(selector, "aria-label"), selector
-        assert not phone.script_errors
-    finally:
-        phone.context.close()

@@ -537,6 +537,10 @@
   let scrollingByCode = false;
   let scrollTimer = null;
 
+  function stickyTop() {
+    return parseFloat(getComputedStyle(player).top) || 0;
+  }
+
   /* Scroll so the turn sits in the upper part of the area below the sticky
    * player, unless it is already comfortably visible. */
   function keepInView(li, force) {
@@ -547,7 +551,7 @@
       return;
     }
     // Measured as it will be once scrolled: stuck to the top of the window.
-    const top = player.offsetHeight + 12;
+    const top = stickyTop() + player.offsetHeight + 12;
     const room = bottom - top;
     const offset = rect.height < room ? room * 0.2 : 0;
     scrollingByCode = true;
@@ -581,7 +585,7 @@
 
   function onScroll() {
     scrollFrame = null;
-    player.classList.toggle("stuck", player.getBoundingClientRect().top <= 0);
+    player.classList.toggle("stuck", player.getBoundingClientRect().top <= stickyTop() + 0.5);
     updateBackButton();
   }
 
