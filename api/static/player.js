@@ -881,6 +881,7 @@
     state.matches = state.views.filter((view) => applySearchTo(view) && state.query);
     state.matchCursor = -1;
     root.classList.toggle("searching", Boolean(state.query));
+    $("search-clear").hidden = !searchInput.value;
     $("no-matches").hidden = !state.query || state.matches.length > 0;
     renderSearchCount();
     for (const view of state.views) view.li.classList.remove("match-focus");
@@ -928,6 +929,11 @@
       applySearch();
       searchInput.blur();
     }
+  });
+  $("search-clear").addEventListener("click", () => {
+    searchInput.value = "";
+    applySearch();
+    searchInput.focus();
   });
 
   // ---- Keyboard --------------------------------------------------------------
