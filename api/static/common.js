@@ -66,8 +66,8 @@ window.podalign = (function () {
     return svg;
   }
 
-  function fillIcons(root) {
-    for (const node of (root || document).querySelectorAll("[data-icon]")) {
+  function fillIcons() {
+    for (const node of document.querySelectorAll("[data-icon]")) {
       node.replaceChildren(icon(node.dataset.icon));
     }
   }
@@ -311,10 +311,10 @@ window.podalign = (function () {
     return STATUS_LABELS[status] || status || "Unknown";
   }
 
-  fillIcons(document);
+  fillIcons();
 
   return {
-    ROOT, ApiError, el, icon, fillIcons, formatTime, formatDuration, formatDate, speakerColor,
+    ROOT, el, icon, formatTime, formatDuration, formatDate, speakerColor,
     request, upload, toast, copyText, isTyping, setProgress, statusLabel,
   };
 })();

@@ -117,7 +117,8 @@
     const meta = $("episode-meta");
     const parts = [];
     if (episode.duration) parts.push(formatDuration(episode.duration));
-    if (episode.turn_count) parts.push(`${episode.turn_count} lines`);
+    const lines = episode.turn_count;
+    if (lines) parts.push(`${lines} line${lines === 1 ? "" : "s"}`);
     const created = formatDate(episode.created_at);
     if (created) parts.push(created);
     meta.replaceChildren(parts.join(" · "));
