@@ -18,6 +18,7 @@ from aligner.forced import force_align
 from aligner.matching import WordMatch, match_words
 from aligner.recognise import recognise
 from aligner.refine import clamp_long_words
+from aligner.timing import Span
 from aligner.windows import WINDOW_SECONDS, Window
 
 LEAD_SECONDS = 0.1
@@ -27,7 +28,7 @@ FORCED_SLACK_SECONDS = 1.5
 
 
 class Rescuer:
-    """Callable (start, end, words) -> a WordMatch per word, timed where found."""
+    """Callable: spans -> for each span a WordMatch per word, timed where found."""
 
     def __init__(
         self,
@@ -39,19 +40,30 @@ class Rescuer:
         self.samples = samples
         self.language = language
 
-    def __call__(self, start: float, end: float, words: list[str]) -> list[WordMatch]:
-        window = Window(max(0.0, start - LEAD_SECONDS), min(end, start + WINDOW_SECONDS))
-        heard = recognise(self.model(), self.samples(), [window], self.language)
-        matches = match_words(words, clamp_long_words(heard))
-        if not any(m.is_matched for m in matches) and self._short_enough(start, end, words):
-            self._force(start, end, words, matches)
-        return matches
+    def __call__(self, spans: list[Span]) -> list[list[WordMatch]]:
+        windows = [
+            Window(max(0.0, s.start - LEAD_SECONDS), min(s.end, s.start + WINDOW_SECONDS))
+            for s in spans
+        ]
+        heard = recognise(self.model(), self.samples(), windows, self.language)
+        results = []
+        for span, window in zip(spans, windows, strict=True):
+            inside = [w for w in heard if window.start <= w.start < window.end]
+            matches = match_words(span.words, clamp_long_words(inside))
+            if not any(m.is_matched for m in matches) and self._short_enough(span):
+                self._force(span, matches)
+            results.append(matches)
+        return results
 
-    def _short_enough(self, start: float, end: float, words: list[str]) -> bool:
-        return end - start <= FORCED_SECONDS_PER_WORD * len(words) + FORCED_SLACK_SECONDS
+    def _short_enough(self, span: Span) -> bool:
+        return span.end - span.start <= (
+            FORCED_SECONDS_PER_WORD * len(span.words) + FORCED_SLACK_SECONDS
+        )
 
-    def _force(self, start: float, end: float, words: list[str], matches: list[WordMatch]) -> None:
-        forced = force_align(self.model(), self.samples(), start, end, words, self.language)
+    def _force(self, span: Span, matches: list[WordMatch]) -> None:
+        forced = force_align(
+            self.model(), self.samples(), span.start, span.end, span.words, self.language
+        )
         for match, word in zip(matches, forced or [], strict=False):
             if word.probability >= FORCED_MIN_PROBABILITY:
                 match.start, match.end, match.matched = word.start, word.end, match.tokens

@@ -16,16 +16,26 @@ from aligner.matching import WordMatch, match_words
 from aligner.recognise import RecognisedWord
 from transcripts.model import Transcript, Turn, TurnStatus
 
-# (start, end, words) -> what a second listen to that stretch found for each word.
-Rescuer = Callable[[float, float, list[str]], list[WordMatch]]
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of audio, in seconds, and the words that should be in it."""
+
+    start: float
+    end: float
+    words: list[str]
+
+
+# Spans -> for each, what a second listen found for each of its words.
+Rescuer = Callable[[list[Span]], list[list[WordMatch]]]
 
 SECONDS_PER_TOKEN = 0.26
 MIN_SECONDS_PER_WORD = 0.12
 STRAY_GAP_SECONDS = 4.0
 STRAY_CLUSTER_WORDS = 2
-# Shorter runs between close neighbours are interpolated: a second listen costs a window.
-RESCUE_MIN_WORDS = 2
-RESCUE_MIN_GAP_SECONDS = 2.0
+# A second listen costs a Whisper window, so it is spent only where it pays.
+RESCUE_EDGE_GAP_SECONDS = 1.0
+RESCUE_LONG_GAP_SECONDS = 5.0
 FOUND_RATIO = 0.5
 ESTIMATED_RATIO = 0.2
 
@@ -118,7 +128,33 @@ def _drop_strays(slots: list[_WordSlot]) -> None:
 
 
 def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) -> None:
-    """Align runs of unmatched words to the audio between their matched neighbours."""
+    """Listen again to the stretches between matched words where it can change a turn's times.
+
+    Runs of misheard words inside a turn are left to interpolation; a second
+    listen is spent on runs at a turn's edge and on long skipped stretches.
+    """
+    runs: list[list[_WordSlot]] = []
+    spans: list[Span] = []
+    for i, j in _unmatched_runs(slots):
+        lo = slots[i - 1].end if i > 0 else 0.0
+        hi = slots[j].start if j < len(slots) else duration
+        run = slots[i:j]
+        at_edge = i == 0 or j == len(slots) or slots[i - 1].turn != slots[j].turn
+        gap = hi - lo
+        worth_it = gap >= RESCUE_LONG_GAP_SECONDS or (at_edge and gap >= RESCUE_EDGE_GAP_SECONDS)
+        if worth_it and gap >= MIN_SECONDS_PER_WORD * len(run):
+            runs.append(run)
+            spans.append(Span(lo, hi, [s.text for s in run]))
+    if not spans:
+        return
+    for run, matches in zip(runs, rescue(spans), strict=True):
+        for slot, match in zip(run, matches, strict=True):
+            if match.is_matched:
+                _take(slot, match)
+
+
+def _unmatched_runs(slots: list[_WordSlot]) -> list[tuple[int, int]]:
+    runs = []
     i = 0
     while i < len(slots):
         if slots[i].start is not None:
@@ -127,15 +163,9 @@ def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) 
         j = i
         while j < len(slots) and slots[j].start is None:
             j += 1
-        lo = slots[i - 1].end if i > 0 else 0.0
-        hi = slots[j].start if j < len(slots) else duration
-        run = slots[i:j]
-        worth_it = len(run) >= RESCUE_MIN_WORDS or hi - lo >= RESCUE_MIN_GAP_SECONDS
-        if worth_it and hi - lo >= MIN_SECONDS_PER_WORD * len(run):
-            for slot, match in zip(run, rescue(lo, hi, [s.text for s in run]), strict=True):
-                if match.is_matched:
-                    _take(slot, match)
+        runs.append((i, j))
         i = j
+    return runs
 
 
 def _judge_turn(turn: Turn, slots: list[_WordSlot]) -> None:
