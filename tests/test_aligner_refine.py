@@ -1,0 +1,159 @@
+"""aligner.refine: long-word clamp after sentence ends, turn edges snapped onto the audio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aligner.recognise import RecognisedWord
+from aligner.refine import clamp_long_words, refine_turn_edges
+from audio import Envelope
+from transcripts.model import Transcript, Turn, TurnStatus, Word
+
+QUIET, LOUD = -80.0, -20.0
+
+
+def words(*spec: tuple[str, float, float]) -> list[RecognisedWord]:
+    return [RecognisedWord(text, start, end, 0.9) for text, start, end in spec]
+
+
+def envelope(*segments: tuple[float, float]) -> Envelope:
+    """An envelope of (seconds, dB) segments, 10 ms per frame."""
+    parts = [np.full(round(seconds * 100), db, dtype=np.float32) for seconds, db in segments]
+    return Envelope(db=np.concatenate(parts))
+
+
+def timed_turn(index: int, spec: list[tuple[str, float | None, float | None]]) -> Turn:
+    turn_words = [Word(text, start, end, not text.startswith("[")) for text, start, end in spec]
+    timed = [w for w in turn_words if w.start is not None]
+    return Turn(
+        index=index,
+        speaker="Alice",
+        text=" ".join(text for text, _, _ in spec),
+        start=timed[0].start if timed else None,
+        end=timed[-1].end if timed else None,
+        status=TurnStatus.ALIGNED if timed else TurnStatus.NOT_FOUND,
+        words=turn_words,
+    )
+
+
+# --- clamp_long_words ----------------------------------------------------------------------
+
+SENTENCE = [
+    ("Welcome", 0.0, 0.3),
+    ("to", 0.3, 0.5),
+    ("the", 0.5, 0.7),
+    ("show", 0.7, 1.0),
+    (".", 1.0, 1.0),
+    # "Today" swallowed the pause after the full stop: it is heard 1.0 .. 2.6.
+    ("Today", 1.0, 2.6),
+    ("we", 2.6, 2.8),
+    ("talk", 2.8, 3.1),
+]
+
+
+def test_a_word_after_a_sentence_end_is_shortened_from_its_start() -> None:
+    clamped = clamp_long_words(words(*SENTENCE))
+    today = clamped[5]
+    assert today.end == 2.6
+    assert 2.0 <= today.start < 2.6
+    assert today.end - today.start <= 2 * 0.7
+    assert clamped[:5] == words(*SENTENCE)[:5]
+    assert clamped[6:] == words(*SENTENCE)[6:]
+
+
+def test_a_word_after_a_full_stop_attached_to_the_previous_word_is_shortened() -> None:
+    spec = [("Welcome", 0.0, 0.3), ("to", 0.3, 0.5), ("the", 0.5, 0.7), ("show.", 0.7, 1.0)]
+    spec += [("Today", 1.0, 2.6), ("we", 2.6, 2.8), ("talk", 2.8, 3.1)]
+    clamped = clamp_long_words(words(*spec))
+    assert clamped[4].end == 2.6 and clamped[4].start >= 2.0
+
+
+def test_a_word_before_a_sentence_end_is_shortened_from_its_end() -> None:
+    spec = [("we", 0.0, 0.2), ("talk", 0.2, 0.5), ("about", 0.5, 0.8), ("the", 0.8, 1.0)]
+    spec += [("edge", 1.0, 2.8), (".", 2.8, 2.8), ("Thanks", 4.0, 4.3)]
+    clamped = clamp_long_words(words(*spec))
+    edge = clamped[4]
+    assert edge.start == 1.0
+    assert 1.0 < edge.end <= 1.6
+
+
+def test_the_first_word_is_shortened_from_its_start() -> None:
+    # The first word of a window often swallows the music before it.
+    spec = [("Welcome", 0.0, 2.5), ("to", 2.5, 2.7), ("the", 2.7, 2.9), ("show", 2.9, 3.2)]
+    clamped = clamp_long_words(words(*spec))
+    assert clamped[0].end == 2.5 and clamped[0].start >= 1.9
+
+
+def test_long_words_inside_a_sentence_and_short_words_are_left_alone() -> None:
+    spec = [("we", 0.0, 0.2), ("talk", 0.2, 0.5), ("about", 0.5, 2.0), ("the", 2.0, 2.2)]
+    spec += [("edge", 2.2, 2.5), ("today", 2.5, 2.8)]
+    original = words(*spec)
+    assert clamp_long_words(original) == original
+
+
+def test_clamp_returns_a_new_list_and_handles_nothing() -> None:
+    original = words(*SENTENCE)
+    copy = list(original)
+    clamp_long_words(original)
+    assert original == copy
+    assert clamp_long_words([]) == []
+    assert clamp_long_words(words((".", 1.0, 1.0))) == words((".", 1.0, 1.0))
+
+
+# --- refine_turn_edges --------------------------------------------------------------------
+
+
+def test_a_turn_start_moves_forward_to_the_onset_of_sound() -> None:
+    # Quiet until 2.0 s, speech 2.0 .. 5.0 s, quiet after.
+    env = envelope((2.0, QUIET), (3.0, LOUD), (2.0, QUIET))
+    turn = timed_turn(0, [("Welcome", 1.7, 2.3), ("to", 2.3, 2.6), ("the", 2.6, 4.5)])
+    t = Transcript(turns=[turn])
+    refine_turn_edges(t, env)
+    assert turn.start == pytest.approx(2.0, abs=0.011)
+    assert turn.words[0].start == turn.start
+    assert turn.words[0].end == 2.3
+
+
+def test_a_turn_start_moves_back_to_the_onset_it_missed() -> None:
+    env = envelope((2.0, QUIET), (3.0, LOUD), (2.0, QUIET))
+    turn = timed_turn(0, [("Welcome", 2.15, 2.5), ("to", 2.5, 2.8), ("the", 2.8, 4.6)])
+    refine_turn_edges(Transcript(turns=[turn]), env)
+    assert turn.start == pytest.approx(2.0, abs=0.011)
+
+
+def test_a_turn_end_moves_back_to_the_offset_of_sound() -> None:
+    env = envelope((2.0, QUIET), (3.0, LOUD), (2.0, QUIET))
+    turn = timed_turn(0, [("Welcome", 2.0, 2.5), ("to", 2.5, 4.5), ("me.", 4.5, 5.4)])
+    refine_turn_edges(Transcript(turns=[turn]), env)
+    assert turn.end == pytest.approx(5.0, abs=0.011)
+    assert turn.words[-1].end == turn.end
+    assert turn.words[-1].start == 4.5
+
+
+def test_onsets_of_each_turn_are_found_separately() -> None:
+    env = envelope((1.0, QUIET), (2.0, LOUD), (1.5, QUIET), (2.0, LOUD), (1.0, QUIET))
+    first = timed_turn(0, [("One", 0.8, 1.3), ("two", 1.3, 2.4), ("three", 2.4, 3.2)])
+    second = timed_turn(1, [("Four", 4.2, 4.8), ("five", 4.8, 6.0), ("six", 6.0, 6.6)])
+    refine_turn_edges(Transcript(turns=[first, second]), env)
+    assert first.start == pytest.approx(1.0, abs=0.011)
+    assert first.end == pytest.approx(3.0, abs=0.011)
+    assert second.start == pytest.approx(4.5, abs=0.011)
+    assert second.end == pytest.approx(6.5, abs=0.011)
+
+
+def test_untimed_turns_and_notes_are_left_alone() -> None:
+    env = envelope((2.0, QUIET), (3.0, LOUD), (2.0, QUIET))
+    missing = timed_turn(0, [("Before", None, None), ("we", None, None)])
+    noted = timed_turn(1, [("[laughter]", None, None), ("Yes", 1.8, 2.4), ("indeed", 2.4, 4.0)])
+    refine_turn_edges(Transcript(turns=[missing, noted]), env)
+    assert missing.start is None and missing.end is None
+    assert all(w.start is None for w in missing.words)
+    assert noted.words[0].start is None
+    assert noted.start == pytest.approx(2.0, abs=0.011) == noted.words[1].start
+
+
+def test_an_empty_envelope_changes_nothing() -> None:
+    turn = timed_turn(0, [("Welcome", 1.7, 2.3), ("home", 2.3, 2.8)])
+    refine_turn_edges(Transcript(turns=[turn]), Envelope(db=np.zeros(0, dtype=np.float32)))
+    assert (turn.start, turn.end) == (1.7, 2.8)
