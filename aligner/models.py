@@ -42,11 +42,13 @@ def resolve_model(name: str, cache_dir: Path | None = None) -> str:
 
 @cache
 def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> WhisperModel:
-    """Load a model once per process; int8 on the CPU with every core."""
+    """Load a model once per process; int8 on the CPU, one single-threaded worker per core."""
     location = resolve_model(name, cache_dir)
-    threads = os.cpu_count() or 1
+    cores = os.cpu_count() or 1
     try:
-        return WhisperModel(location, device="cpu", compute_type="int8", cpu_threads=threads)
+        return WhisperModel(
+            location, device="cpu", compute_type="int8", cpu_threads=1, num_workers=cores
+        )
     except (RuntimeError, ValueError, OSError) as error:
         raise AlignmentError(f"cannot load the Whisper model {name!r}: {error}") from error
 
