@@ -48,10 +48,14 @@ def read(name: str) -> Transcript:
 
 
 def assert_words_timed_in_order(transcript: Transcript) -> None:
+    """Every spoken word of a found turn timed, starts in order, turns not overlapping."""
     previous = 0.0
+    previous_end = 0.0
     for turn in transcript.turns:
         if turn.status == TurnStatus.NOT_FOUND:
             continue
+        assert turn.start >= previous_end - 1e-6, (turn.index, turn.start, previous_end)
+        previous_end = turn.end
         for word in turn.words:
             if not word.spoken:
                 assert word.start is None and word.end is None
