@@ -14,6 +14,7 @@ from aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_i
 from aligner.recognise import RecognisedWord, recognise
 from aligner.refine import clamp_long_words, refine_turn_edges
 from aligner.rescue import Rescuer
+from aligner.speech import speech_share
 from aligner.timing import time_transcript
 from aligner.windows import plan_windows
 from audio import SAMPLE_RATE, Envelope, decode_pcm16, loudness_envelope, probe_audio
@@ -24,6 +25,7 @@ Progress = Callable[[str, float], None]
 STAGES = {"decoding": (0.0, 0.05), "recognising": (0.05, 0.95), "aligning": (0.95, 1.0)}
 SILENT_DB = -55.0
 MIN_FOUND_SHARE = 0.1
+SPEECH_SHARE = 0.5
 
 
 def align_transcript(
@@ -47,8 +49,14 @@ def align_transcript(
     timed = copy.deepcopy(transcript)
 
     rescue = Rescuer(lambda: load_model(model, cache_dir), audio.samples, language)
-    time_transcript(timed, clamp_long_words(heard), duration, rescue)
-    refine_turn_edges(timed, envelope)
+    heard = clamp_long_words(heard)
+    time_transcript(timed, heard, duration, rescue)
+    refine_turn_edges(
+        timed,
+        envelope,
+        heard,
+        lambda start, end: speech_share(audio.samples(), start, end) >= SPEECH_SHARE,
+    )
     _check_belongs(timed, heard, duration)
     report("aligning", 1.0)
     return timed

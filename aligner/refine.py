@@ -9,7 +9,7 @@ burst ends.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from statistics import median
 
@@ -27,6 +27,11 @@ ONSET_SEARCH_AHEAD = 1.2
 ONSET_SEARCH_BACK = 0.3
 SUSTAIN_FRAMES = 3
 LEVEL_CONTEXT_SECONDS = 4.0
+CLAIM_BACK_SECONDS = 2.5
+CLAIM_PAUSE_SECONDS = 0.1
+CLAIM_LOUD_SHARE = 0.3
+# One misheard word may sit in the claimed stretch ("Okay" for "Say"); more means other speech.
+CLAIM_MAX_FOREIGN_WORDS = 1
 
 
 def clamp_long_words(words: Sequence[RecognisedWord]) -> list[RecognisedWord]:
@@ -48,7 +53,12 @@ def clamp_long_words(words: Sequence[RecognisedWord]) -> list[RecognisedWord]:
     return clamped
 
 
-def refine_turn_edges(transcript: Transcript, envelope: Envelope) -> None:
+def refine_turn_edges(
+    transcript: Transcript,
+    envelope: Envelope,
+    heard: Sequence[RecognisedWord],
+    is_speech: Callable[[float, float], bool],
+) -> None:
     """Move each timed turn's start to its onset and its end to its offset, in place."""
     if len(envelope.db) == 0:
         return
@@ -65,6 +75,49 @@ def refine_turn_edges(transcript: Transcript, envelope: Envelope) -> None:
         if start < end:
             first.start = turn.start = round(start, 3)
             last.end = turn.end = round(end, 3)
+    heard_starts = np.array([w.start for w in heard if not _is_punctuation(w.text)])
+    _claim_speech_before_turns(transcript, envelope, heard_starts, is_speech)
+
+
+def _claim_speech_before_turns(
+    transcript: Transcript,
+    envelope: Envelope,
+    heard_starts: np.ndarray,
+    is_speech: Callable[[float, float], bool],
+) -> None:
+    """Start a turn earlier when speech that no turn holds comes right before it.
+
+    When Whisper missed a turn's first words, the turn starts late; the speech
+    between the previous turn's end and that start is this turn's, unless
+    Whisper heard words there that no turn holds (an ad read, a cold open) or
+    the sound is not speech at all (a jingle).
+    """
+    previous_end = 0.0
+    for turn in transcript.turns:
+        if turn.start is None or turn.end is None:
+            continue
+        start = _earliest_claimable_onset(envelope, previous_end, turn.start)
+        foreign = np.count_nonzero((heard_starts >= start) & (heard_starts < turn.start - 0.05))
+        if foreign > CLAIM_MAX_FOREIGN_WORDS or (
+            start < turn.start and not is_speech(start, turn.start)
+        ):
+            start = turn.start
+        if start < turn.start:
+            first = next(w for w in turn.words if w.spoken and w.start is not None)
+            first.start = turn.start = round(start, 3)
+        previous_end = turn.end
+
+
+def _earliest_claimable_onset(envelope: Envelope, previous_end: float, start: float) -> float:
+    lo = envelope.frame_at(max(previous_end, start - CLAIM_BACK_SECONDS))
+    hi = envelope.frame_at(start)
+    loud = envelope.db > _threshold(envelope, start)
+    pause = int(CLAIM_PAUSE_SECONDS / envelope.frame_seconds)
+    for frame in range(max(lo, pause) + 1, hi):
+        opens = _sustained(loud, frame) and not loud[frame - pause : frame].any()
+        if opens and loud[frame:hi].mean() >= CLAIM_LOUD_SHARE:
+            return envelope.seconds_of(frame)
+    return start
 
 
 def _threshold(envelope: Envelope, at: float) -> float:
@@ -103,6 +156,10 @@ def _offset(envelope: Envelope, end: float, limit: float) -> float:
     while frame > back and not loud[frame - 1]:
         frame -= 1
     return envelope.seconds_of(frame) if frame > back else end
+
+
+def _is_punctuation(text: str) -> bool:
+    return not any(c.isalnum() for c in text)
 
 
 def _sustained(loud: np.ndarray, frame: int) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aligner.matching import WordMatch, match_words
+from aligner.normalise import normalise_word
 from aligner.recognise import RecognisedWord
 from transcripts.model import Transcript, Turn, TurnStatus
 
@@ -66,6 +67,7 @@ def time_transcript(
     """Give the turns and words of ``transcript`` their times, in place."""
     slots = _pair(transcript, heard)
     _drop_strays(slots)
+    _prefer_first_of_repeats(slots)
     if rescue is not None:
         _rescue_unmatched(slots, duration, rescue)
     by_turn: dict[int, list[_WordSlot]] = {}
@@ -125,6 +127,31 @@ def _drop_strays(slots: list[_WordSlot]) -> None:
                 for slot in cluster:
                     slot.start = slot.end = None
                     slot.matched = 0.0
+
+
+def _prefer_first_of_repeats(slots: list[_WordSlot]) -> None:
+    """Give a turn's first heard word to its first occurrence when the turn opens stuttering.
+
+    In "it's like a it's like one", a heard "it's like one" pairs with the
+    second "it's" as readily as with the first; the turn starts at the first.
+    """
+    for i, slot in enumerate(slots):
+        opens_turn = i == 0 or slots[i - 1].turn != slot.turn
+        if not opens_turn or slot.start is not None:
+            continue
+        j = i
+        while j < len(slots) and slots[j].turn == slot.turn and slots[j].start is None:
+            j += 1
+        if j == len(slots) or slots[j].turn != slot.turn:
+            continue
+        key = normalise_word(slots[j].text)
+        first = next((k for k in range(i, j) if normalise_word(slots[k].text) == key), None)
+        if first is not None:
+            _take(
+                slots[first],
+                WordMatch(slots[j].tokens, slots[j].matched, slots[j].start, slots[j].end),
+            )
+            _take(slots[j], WordMatch(slots[j].tokens))
 
 
 def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) -> None:
