@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
 
-from aligner import refine as refine_module
 from aligner.recognise import RecognisedWord
-from aligner.refine import clamp_long_words
+from aligner.refine import clamp_long_words, refine_turn_edges
 from audio import Envelope
 from transcripts.model import Transcript, Turn, TurnStatus, Word
 
 QUIET, LOUD = -80.0, -20.0
 
 
-def refine_turn_edges(
+def no_speech(start: float, end: float) -> bool:
+    return False
+
+
+def refine(
     transcript: Transcript,
     envelope: Envelope,
     heard: Sequence[RecognisedWord] = (),
-    is_speech: Callable[[float, float], bool] = lambda start, end: False,
+    is_speech: Callable[[float, float], bool] = no_speech,
 ) -> None:
-    """aligner.refine.refine_turn_edges, given the recognised words and a speech test
-    (no speech anywhere unless a test says so) when its signature asks for them."""
-    wants = inspect.signature(refine_module.refine_turn_edges).parameters
-    extra = {"heard": heard, "is_speech": is_speech}
-    refine_module.refine_turn_edges(
-        transcript, envelope, **{name: value for name, value in extra.items() if name in wants}
-    )
+    """refine_turn_edges; by default nothing before a turn is speech it could claim."""
+    refine_turn_edges(transcript, envelope, heard, is_speech)
 
 
 def words(*spec: tuple[str, float, float]) -> list[RecognisedWord]:
@@ -128,7 +125,7 @@ def test_a_turn_start_moves_forward_to_the_onset_of_sound() -> None:
     env = envelope((2.0, QUIET), (3.0, LOUD), (2.0, QUIET))
     turn = timed_turn(0, [("Welcome", 1.7, 2.3), ("to", 2.3, 2.6), ("the", 2.6, 4.5)])
     t = Transcript(turns=[turn])
-    refine_turn_edges(t, env)
+    refine(t, env)
     assert turn.start == pytest.approx(2.0, abs=0.011)
     assert turn.words[0].start == turn.start
     assert turn.words[0].end == 2.3
@@ -137,14 +134,14 @@ def test_a_turn_start_moves_forward_to_the_onset_of_sound() -> None:
 def test_a_turn_start_moves_back_to_the_onset_it_missed() -> None:
     env = envelope((2.0, QUIET), (3.0, LOUD), (2.0, QUIET))
     turn = timed_turn(0, [("Welcome", 2.15, 2.5), ("to", 2.5, 2.8), ("the", 2.8, 4.6)])
-    refine_turn_edges(Transcript(turns=[turn]), env)
+    refine(Transcript(turns=[turn]), env)
     assert turn.start == pytest.approx(2.0, abs=0.011)
 
 
 def test_a_turn_end_moves_back_to_the_offset_of_sound() -> None:
     env = envelope((2.0, QUIET), (3.0, LOUD), (2.0, QUIET))
     turn = timed_turn(0, [("Welcome", 2.0, 2.5), ("to", 2.5, 4.5), ("me.", 4.5, 5.4)])
-    refine_turn_edges(Transcript(turns=[turn]), env)
+    refine(Transcript(turns=[turn]), env)
     assert turn.end == pytest.approx(5.0, abs=0.011)
     assert turn.words[-1].end == turn.end
     assert turn.words[-1].start == 4.5
@@ -154,7 +151,7 @@ def test_onsets_of_each_turn_are_found_separately() -> None:
     env = envelope((1.0, QUIET), (2.0, LOUD), (1.5, QUIET), (2.0, LOUD), (1.0, QUIET))
     first = timed_turn(0, [("One", 0.8, 1.3), ("two", 1.3, 2.4), ("three", 2.4, 3.2)])
     second = timed_turn(1, [("Four", 4.2, 4.8), ("five", 4.8, 6.0), ("six", 6.0, 6.6)])
-    refine_turn_edges(Transcript(turns=[first, second]), env)
+    refine(Transcript(turns=[first, second]), env)
     assert first.start == pytest.approx(1.0, abs=0.011)
     assert first.end == pytest.approx(3.0, abs=0.011)
     assert second.start == pytest.approx(4.5, abs=0.011)
@@ -165,7 +162,7 @@ def test_untimed_turns_and_notes_are_left_alone() -> None:
     env = envelope((2.0, QUIET), (3.0, LOUD), (2.0, QUIET))
     missing = timed_turn(0, [("Before", None, None), ("we", None, None)])
     noted = timed_turn(1, [("[laughter]", None, None), ("Yes", 1.8, 2.4), ("indeed", 2.4, 4.0)])
-    refine_turn_edges(Transcript(turns=[missing, noted]), env)
+    refine(Transcript(turns=[missing, noted]), env)
     assert missing.start is None and missing.end is None
     assert all(w.start is None for w in missing.words)
     assert noted.words[0].start is None
@@ -174,7 +171,7 @@ def test_untimed_turns_and_notes_are_left_alone() -> None:
 
 def test_an_empty_envelope_changes_nothing() -> None:
     turn = timed_turn(0, [("Welcome", 1.7, 2.3), ("home", 2.3, 2.8)])
-    refine_turn_edges(Transcript(turns=[turn]), Envelope(db=np.zeros(0, dtype=np.float32)))
+    refine(Transcript(turns=[turn]), Envelope(db=np.zeros(0, dtype=np.float32)))
     assert (turn.start, turn.end) == (1.7, 2.8)
 
 
@@ -192,8 +189,117 @@ def test_back_to_back_turns_do_not_overlap_after_refinement() -> None:
         0, [("So", 2.0, 2.5), ("you", 2.5, 3.2), ("agree", 3.2, 3.6), ("now?", 3.6, 4.0)]
     )
     reply = timed_turn(1, [("Yes", 4.0, 4.4), ("I", 4.4, 5.0), ("do.", 5.0, 6.0)])
-    refine_turn_edges(Transcript(turns=[asked, reply]), env)
+    refine(Transcript(turns=[asked, reply]), env)
     assert asked.start == pytest.approx(2.0, abs=0.011)
     assert reply.end == pytest.approx(6.0, abs=0.011)
     assert asked.end <= reply.start
     assert asked.words[-1].end <= reply.words[0].start
+
+
+# --- speech before a turn that no turn holds ----------------------------------------------
+
+
+def speechlike(seconds: float, seed: int = 0) -> tuple[float, np.ndarray]:
+    return seconds, np.random.default_rng(seed).uniform(-30.0, -15.0, round(seconds * 100))
+
+
+def envelope_of(*parts: tuple[float, float | np.ndarray]) -> Envelope:
+    """(seconds, dB level or frame levels) parts, 10 ms per frame."""
+    frames = [
+        np.full(round(seconds * 100), level) if np.isscalar(level) else level
+        for seconds, level in parts
+    ]
+    return Envelope(db=np.concatenate(frames).astype(np.float32))
+
+
+class SpeechCheck:
+    """A stand-in for the VAD: answers ``verdict`` and records what it was asked."""
+
+    def __init__(self, verdict: bool) -> None:
+        self.verdict = verdict
+        self.asked: list[tuple[float, float]] = []
+
+    def __call__(self, start: float, end: float) -> bool:
+        self.asked.append((start, end))
+        return self.verdict
+
+
+# Sound from 2.0 s to 5.0 s; Whisper heard the turn only from 3.0 s ("It's" was missed).
+CLAIM_ENV = envelope_of((2.0, QUIET), speechlike(3.0), (2.0, QUIET))
+
+
+def late_turn() -> Turn:
+    return timed_turn(
+        0, [("It's", None, None), ("like", 3.0, 3.3), ("one", 3.3, 3.7), ("thing.", 3.7, 4.95)]
+    )
+
+
+def own_words() -> list[RecognisedWord]:
+    return words(("like", 3.0, 3.3), ("one", 3.3, 3.7), ("thing.", 3.7, 4.95))
+
+
+def test_a_turn_claims_the_speech_just_before_it() -> None:
+    turn = late_turn()
+    check = SpeechCheck(True)
+    refine(Transcript(turns=[turn]), CLAIM_ENV, own_words(), check)
+    assert turn.start == pytest.approx(2.0, abs=0.011)
+    assert turn.words[1].start == turn.start  # the first timed word takes the claimed stretch
+    assert turn.words[0].start is None
+    assert len(check.asked) == 1
+    asked_from, asked_to = check.asked[0]
+    assert asked_from == pytest.approx(2.0, abs=0.011) and 2.0 < asked_to <= 3.0
+
+
+def test_sound_that_is_not_speech_is_not_claimed() -> None:
+    turn = late_turn()
+    refine(Transcript(turns=[turn]), CLAIM_ENV, own_words(), SpeechCheck(False))
+    assert turn.start >= 2.6  # the onset search alone moves it back a little at most
+
+
+def test_speech_with_words_no_turn_holds_is_not_claimed() -> None:
+    # An ad read or a cold open: Whisper heard words there that no turn has.
+    turn = late_turn()
+    heard = words(("buy", 2.1, 2.3), ("now", 2.35, 2.6)) + own_words()
+    refine(Transcript(turns=[turn]), CLAIM_ENV, heard, SpeechCheck(True))
+    assert turn.start >= 2.6
+
+
+def test_one_misheard_word_in_the_stretch_does_not_stop_the_claim() -> None:
+    turn = late_turn()
+    heard = words(("Okay", 2.05, 2.4)) + own_words()
+    refine(Transcript(turns=[turn]), CLAIM_ENV, heard, SpeechCheck(True))
+    assert turn.start == pytest.approx(2.0, abs=0.011)
+
+
+def test_a_claim_never_reaches_back_into_the_previous_turn() -> None:
+    # One stretch of sound 1.0 .. 5.0 s: the previous turn ends at 2.4 s with no pause after it.
+    env = envelope_of((1.0, QUIET), speechlike(4.0), (2.0, QUIET))
+    before = timed_turn(0, [("Right", 1.0, 1.6), ("then.", 1.6, 2.4)])
+    turn = timed_turn(1, [("like", 3.5, 3.8), ("one", 3.8, 4.2), ("thing.", 4.2, 4.95)])
+    heard = words(("Right", 1.0, 1.6), ("then.", 1.6, 2.4)) + words(
+        ("like", 3.5, 3.8), ("one", 3.8, 4.2), ("thing.", 4.2, 4.95)
+    )
+    refine(Transcript(turns=[before, turn]), env, heard, SpeechCheck(True))
+    assert turn.start >= before.end
+    assert turn.start >= 3.1
+
+
+def test_a_claim_after_a_pause_that_follows_the_previous_turn() -> None:
+    env = envelope_of(
+        (1.0, QUIET), speechlike(1.4, 1), (0.2, QUIET), speechlike(2.4, 2), (2.0, QUIET)
+    )
+    before = timed_turn(0, [("Right", 1.0, 1.6), ("then.", 1.6, 2.4)])
+    turn = timed_turn(1, [("like", 3.5, 3.8), ("one", 3.8, 4.2), ("thing.", 4.2, 4.95)])
+    heard = words(("Right", 1.0, 1.6), ("then.", 1.6, 2.4)) + words(
+        ("like", 3.5, 3.8), ("one", 3.8, 4.2), ("thing.", 4.2, 4.95)
+    )
+    refine(Transcript(turns=[before, turn]), env, heard, SpeechCheck(True))
+    assert turn.start == pytest.approx(2.6, abs=0.011)
+    assert before.end <= 2.6
+
+
+def test_untimed_turns_claim_nothing() -> None:
+    missing = timed_turn(0, [("Before", None, None), ("we", None, None)])
+    check = SpeechCheck(True)
+    refine(Transcript(turns=[missing]), CLAIM_ENV, [], check)
+    assert missing.start is None and check.asked == []

@@ -313,3 +313,16 @@ def test_the_transcript_given_is_changed_in_place_and_turn_indexes_renumbered() 
     time_transcript(t, spoken("welcome to the show thanks for having me", 1.0), DURATION)
     assert t.turns[1].index == 1
     assert before.turns[0].start is None and t.turns[0].start == 1.0
+
+
+def test_a_stuttering_turn_opening_starts_at_the_first_repeat() -> None:
+    # "It's like a it's like one thing": Whisper heard "like one thing" once. Its "like"
+    # pairs as readily with the second "like"; the turn starts at the first.
+    t = make_transcript("Alice: Welcome to the show.", "Bob: It's like a it's like one thing.")
+    heard = spoken("welcome to the show", 1.0) + spoken("like one thing", 5.0)
+    time_transcript(t, heard, DURATION, rescue=None)
+    words = t.turns[1].words
+    assert (words[1].start, words[1].end) == (5.0, 5.25)
+    assert words[0].end == 5.0 and words[0].start >= 4.4
+    assert t.turns[1].start == words[0].start
+    assert_monotonic(t)
