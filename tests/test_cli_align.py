@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import subprocess
 import wave
@@ -37,13 +38,13 @@ loved the bright red flowers.
 """
 
 
-def podalign_align(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def podalign_align(*args: str | Path, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["podalign", "align", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=300,
-        cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -215,6 +216,17 @@ def test_podcast_json_output(tmp_path: Path, recognition_cache: Path) -> None:
     assert all(s["endTime"] > s["startTime"] for s in segments)
     assert " ".join(s["body"] for s in segments).startswith("Welcome to the show.")
     assert "turns" not in document
+
+
+@pytest.mark.slow
+def test_format_flag_and_cache_dir_from_the_environment(tmp_path: Path) -> None:
+    out = tmp_path / "subtitles.out"
+    env = {"PODALIGN_CACHE_DIR": str(tmp_path / "env-cache")}
+    proc = podalign_align(DIALOGUE, DIALOGUE_TEXT, "-o", out, "--format", "srt", "-q", env=env)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert len(list(srt.parse(out.read_text(encoding="utf-8")))) >= 3
+    entries = list((tmp_path / "env-cache" / "podalign" / "recognition").glob("*.json.gz"))
+    assert len(entries) == 1
 
 
 @pytest.mark.slow
