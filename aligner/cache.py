@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import os
+import zlib
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from aligner.recognise import RecognisedWord
 from audio import Envelope
 
 # Part of the key, so that a change to windowing or decoding invalidates old entries.
-RECOGNITION_VERSION = 1
+RECOGNITION_VERSION = 2
 
 
 def audio_digest(path: Path) -> str:
@@ -48,9 +49,11 @@ class RecognitionCache:
             data = json.loads(gzip.decompress(words_file.read_bytes()))
             words = [RecognisedWord(**w) for w in data["words"]]
             envelope = Envelope(db=np.load(envelope_file))
-        except (OSError, ValueError, KeyError, TypeError):
+            duration = float(data["duration"])
+        # A damaged entry (cut short, edited, from another version) is recognised afresh.
+        except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
             return None
-        return words, envelope, float(data["duration"])
+        return words, envelope, duration
 
     def store(
         self, key: str, words: list[RecognisedWord], envelope: Envelope, duration: float

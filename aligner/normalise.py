@@ -13,7 +13,7 @@ from functools import lru_cache
 from num2words import num2words
 
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'"})
-EDGE_PUNCTUATION = re.compile(r"^[^\w$%'+]+|[^\w%']+$")
+EDGE_PUNCTUATION = re.compile(r"^[^\w$£€%'+]+|[^\w%']+$")
 NUMBER = re.compile(r"^(\$|£|€)?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%|s|st|nd|rd|th|k|m)?$")
 CONTRACTIONS = {
     "won't": "will not",

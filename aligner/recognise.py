@@ -23,6 +23,7 @@ from faster_whisper.audio import pad_or_trim
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
 
+from aligner.speech import speech_share
 from aligner.windows import Window
 from audio import SAMPLE_RATE, to_float32
 
@@ -30,6 +31,10 @@ from audio import SAMPLE_RATE, to_float32
 BATCH_SIZE = 2
 MAX_TOKENS = 224
 MAX_FIRST_WORD_SECONDS = 0.6
+FOLLOW_UP_ROUNDS = 2
+FOLLOW_UP_SECONDS = 3.0
+FOLLOW_UP_SPEECH_SHARE = 0.3
+FOLLOW_UP_LEAD_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -47,25 +52,68 @@ def recognise(
     language: str | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> list[RecognisedWord]:
-    """Words Whisper hears in ``windows`` of the 16 kHz int16 ``samples``, in time order."""
+    """Words Whisper hears in ``windows`` of the 16 kHz int16 ``samples``, in time order.
+
+    Whisper often stops decoding at a pause and drops the rest of its window;
+    the speech after the last word it heard is listened to again, from there.
+    """
     tokenizer = make_tokenizer(model, language)
     prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
     suppress = get_suppressed_tokens(tokenizer, [-1])
+
+    def listen(batch: Sequence[Window]) -> list[list[RecognisedWord]]:
+        return _recognise_batch(model, tokenizer, prompt, suppress, samples, batch)
+
+    heard = _in_parallel(model, listen, windows, progress)
+    words = [word for per_window in heard for word in per_window]
+    for _ in range(FOLLOW_UP_ROUNDS):
+        tails = [_unheard_tail(samples, w, ws) for w, ws in zip(windows, heard, strict=True)]
+        windows = [tail for tail in tails if tail is not None]
+        if not windows:
+            break
+        heard = _in_parallel(model, listen, windows, None)
+        words += [word for per_window in heard for word in per_window]
+    return sorted(words, key=lambda w: w.start)
+
+
+def _in_parallel(
+    model: WhisperModel,
+    listen: Callable[[Sequence[Window]], list[list[RecognisedWord]]],
+    windows: Sequence[Window],
+    progress: Callable[[float], None] | None,
+) -> list[list[RecognisedWord]]:
+    """Batches of windows spread over the model's workers; words per window, in order."""
     batches = [windows[i : i + BATCH_SIZE] for i in range(0, len(windows), BATCH_SIZE)]
     done = 0
     lock = threading.Lock()
 
-    def run(batch: Sequence[Window]) -> list[RecognisedWord]:
+    def run(batch: Sequence[Window]) -> list[list[RecognisedWord]]:
         nonlocal done
-        words = _recognise_batch(model, tokenizer, prompt, suppress, samples, batch)
+        heard = listen(batch)
         with lock:
             done += len(batch)
             if progress:
                 progress(done / len(windows))
-        return words
+        return heard
 
     with ThreadPoolExecutor(max_workers=model.model.num_workers) as pool:
-        return [word for words in pool.map(run, batches) for word in words]
+        return [per_window for heard in pool.map(run, batches) for per_window in heard]
+
+
+def _unheard_tail(
+    samples: np.ndarray, window: Window, heard: list[RecognisedWord]
+) -> Window | None:
+    """The end of a window after its last heard word, when that stretch holds speech."""
+    spoken = [w for w in heard if any(c.isalnum() for c in w.text)]
+    if not spoken:
+        return None
+    # The last word, not a trailing full stop: that token often swallows the pause.
+    start = spoken[-1].end
+    if window.end - start < FOLLOW_UP_SECONDS:
+        return None
+    if speech_share(samples, start, window.end) < FOLLOW_UP_SPEECH_SHARE:
+        return None
+    return Window(max(window.start, start - FOLLOW_UP_LEAD_SECONDS), window.end)
 
 
 def make_tokenizer(model: WhisperModel, language: str | None) -> Tokenizer:
@@ -84,7 +132,7 @@ def _recognise_batch(
     suppress: list[int],
     samples: np.ndarray,
     batch: Sequence[Window],
-) -> list[RecognisedWord]:
+) -> list[list[RecognisedWord]]:
     features, frames = [], []
     for window in batch:
         audio = to_float32(samples[int(window.start * SAMPLE_RATE) : int(window.end * SAMPLE_RATE)])
@@ -102,8 +150,10 @@ def _recognise_batch(
     )
     tokens = [[t for t in r.sequences_ids[0] if t < tokenizer.eot] for r in results]
     alignments = model.find_alignment(tokenizer, tokens, encoder_output, frames)
-    words = []
+    heard = []
     for window, aligned in zip(batch, alignments, strict=True):
+        words = []
+        heard.append(words)
         for position, word in enumerate(aligned):
             text = word["word"].strip()
             if not text:
@@ -121,4 +171,4 @@ def _recognise_batch(
                     probability=float(word["probability"]),
                 )
             )
-    return words
+    return heard

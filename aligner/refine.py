@@ -77,6 +77,16 @@ def refine_turn_edges(
             last.end = turn.end = round(end, 3)
     heard_starts = np.array([w.start for w in heard if not _is_punctuation(w.text)])
     _claim_speech_before_turns(transcript, envelope, heard_starts, is_speech)
+    _end_before_next_turn(transcript)
+
+
+def _end_before_next_turn(transcript: Transcript) -> None:
+    """Back-to-back turns: an end moved forward through continuous sound stops at the next start."""
+    timed = [t for t in transcript.turns if t.start is not None and t.end is not None]
+    for turn, following in zip(timed, timed[1:], strict=False):
+        if turn.end > following.start:
+            last = [w for w in turn.words if w.spoken and w.end is not None][-1]
+            turn.end = last.end = max(following.start, last.start or following.start)
 
 
 def _claim_speech_before_turns(
@@ -89,14 +99,19 @@ def _claim_speech_before_turns(
 
     When Whisper missed a turn's first words, the turn starts late; the speech
     between the previous turn's end and that start is this turn's, unless
-    Whisper heard words there that no turn holds (an ad read, a cold open) or
-    the sound is not speech at all (a jingle).
+    Whisper heard words there that no turn holds (an ad read, a cold open),
+    the sound is not speech at all (a jingle), or the turn before was not
+    found (that speech may be its own).
     """
     previous_end = 0.0
+    previous_found = True
     for turn in transcript.turns:
         if turn.start is None or turn.end is None:
+            previous_found = False
             continue
-        start = _earliest_claimable_onset(envelope, previous_end, turn.start)
+        start = turn.start
+        if previous_found:
+            start = _earliest_claimable_onset(envelope, previous_end, turn.start)
         foreign = np.count_nonzero((heard_starts >= start) & (heard_starts < turn.start - 0.05))
         if foreign > CLAIM_MAX_FOREIGN_WORDS or (
             start < turn.start and not is_speech(start, turn.start)
@@ -106,6 +121,7 @@ def _claim_speech_before_turns(
             first = next(w for w in turn.words if w.spoken and w.start is not None)
             first.start = turn.start = round(start, 3)
         previous_end = turn.end
+        previous_found = True
 
 
 def _earliest_claimable_onset(envelope: Envelope, previous_end: float, start: float) -> float:

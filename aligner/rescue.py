@@ -18,6 +18,7 @@ from aligner.forced import force_align
 from aligner.matching import WordMatch, match_words
 from aligner.recognise import recognise
 from aligner.refine import clamp_long_words
+from aligner.speech import SpeechMap
 from aligner.timing import Span
 from aligner.windows import WINDOW_SECONDS, Window
 
@@ -25,6 +26,7 @@ LEAD_SECONDS = 0.1
 FORCED_MIN_PROBABILITY = 0.35
 FORCED_SECONDS_PER_WORD = 0.6
 FORCED_SLACK_SECONDS = 1.5
+MIN_SPEECH_SHARE = 0.5
 
 
 class Rescuer:
@@ -52,8 +54,28 @@ class Rescuer:
             matches = match_words(span.words, clamp_long_words(inside))
             if not any(m.is_matched for m in matches) and self._short_enough(span):
                 self._force(span, matches)
+            self._keep_spoken_in_order(span, matches)
             results.append(matches)
         return results
+
+    def _keep_spoken_in_order(self, span: Span, matches: list[WordMatch]) -> None:
+        """Forget words placed on silence or music, outside the span, or out of order.
+
+        Whisper hallucinates "Thank you." in silence, and forced alignment
+        scores predictable words highly whatever the audio holds.
+        """
+        speech = SpeechMap(self.samples(), span.start, span.end)
+        previous_start = span.start
+        for match in matches:
+            if match.start is None or match.end is None:
+                continue
+            inside = span.start <= match.start and match.end <= span.end
+            spoken = speech.share(match.start, max(match.end, match.start + 0.05))
+            if not inside or match.start < previous_start or spoken < MIN_SPEECH_SHARE:
+                match.start = match.end = None
+                match.matched = 0
+                continue
+            previous_start = match.start
 
     def _short_enough(self, span: Span) -> bool:
         return span.end - span.start <= (

@@ -14,11 +14,27 @@ CHUNK = 512
 SPEECH_PROBABILITY = 0.5
 
 
+class SpeechMap:
+    """Silero VAD's verdict for every 32 ms of a stretch, to ask about parts of it."""
+
+    def __init__(self, samples: np.ndarray, start: float, end: float) -> None:
+        self.start = start
+        audio = to_float32(samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)])
+        if len(audio) < CHUNK:
+            self.speech = np.zeros(0, dtype=bool)
+            return
+        audio = np.pad(audio, (0, -len(audio) % CHUNK))
+        probabilities = np.asarray(get_vad_model()(audio)).reshape(-1)
+        self.speech = probabilities >= SPEECH_PROBABILITY
+
+    def share(self, start: float, end: float) -> float:
+        """The share of [start, end] seconds that is speech (0 outside the stretch)."""
+        chunk_seconds = CHUNK / SAMPLE_RATE
+        a = max(0, int((start - self.start) / chunk_seconds))
+        b = min(len(self.speech), int(np.ceil((end - self.start) / chunk_seconds)))
+        return float(self.speech[a:b].mean()) if b > a else 0.0
+
+
 def speech_share(samples: np.ndarray, start: float, end: float) -> float:
     """The share of 32 ms chunks in [start, end] seconds that Silero VAD calls speech."""
-    audio = to_float32(samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)])
-    if len(audio) < CHUNK:
-        return 0.0
-    audio = np.pad(audio, (0, -len(audio) % CHUNK))
-    probabilities = np.asarray(get_vad_model()(audio)).reshape(-1)
-    return float(np.mean(probabilities >= SPEECH_PROBABILITY))
+    return SpeechMap(samples, start, end).share(start, end)

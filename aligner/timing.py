@@ -34,6 +34,7 @@ SECONDS_PER_TOKEN = 0.26
 MIN_SECONDS_PER_WORD = 0.12
 STRAY_GAP_SECONDS = 4.0
 STRAY_CLUSTER_WORDS = 2
+STRAY_CLUSTER_SHARE = 0.1
 # A second listen costs a Whisper window, so it is spent only where it pays.
 RESCUE_EDGE_GAP_SECONDS = 1.0
 RESCUE_LONG_GAP_SECONDS = 5.0
@@ -77,6 +78,7 @@ def time_transcript(
         _judge_turn(turn, by_turn.get(turn.index, []))
     found = [s for s in slots if transcript.turns[s.turn].status != TurnStatus.NOT_FOUND]
     _interpolate(found)
+    _keep_in_order(found)
     for slot in found:
         word = transcript.turns[slot.turn].words[slot.word]
         word.start, word.end = slot.start, slot.end
@@ -104,9 +106,9 @@ def _take(slot: _WordSlot, match: WordMatch) -> None:
 def _drop_strays(slots: list[_WordSlot]) -> None:
     """Forget matches that sit seconds away from the rest of their turn.
 
-    A common word like "hello" heard in the intro music can pair with the
-    turn's first word; such a pairing forms a tiny cluster far in time from
-    the turn's other words.
+    A common word like "hello" heard in the intro music, or "I'm going to"
+    in an ad read, can pair with the turn's first words; such pairings form a
+    small cluster far in time from the bulk of the turn's words.
     """
     turns: dict[int, list[_WordSlot]] = {}
     for slot in slots:
@@ -123,7 +125,8 @@ def _drop_strays(slots: list[_WordSlot]) -> None:
             continue
         main = max(clusters, key=len)
         for cluster in clusters:
-            if cluster is not main and len(cluster) <= STRAY_CLUSTER_WORDS:
+            small = max(STRAY_CLUSTER_WORDS, STRAY_CLUSTER_SHARE * len(main))
+            if cluster is not main and len(cluster) <= small:
                 for slot in cluster:
                     slot.start = slot.end = None
                     slot.matched = 0.0
@@ -229,6 +232,17 @@ def _interpolate(slots: list[_WordSlot]) -> None:
         after = next((s for s in slots[j:] if s.start is not None), None)
         _place_run(slots[i:j], before, after)
         i = j
+
+
+def _keep_in_order(slots: list[_WordSlot]) -> None:
+    """Word starts never go backwards, and no word ends before it starts."""
+    latest = 0.0
+    for slot in slots:
+        if slot.start is None or slot.end is None:
+            continue
+        slot.start = max(slot.start, latest)
+        slot.end = max(slot.end, slot.start)
+        latest = slot.start
 
 
 def _place_run(run: list[_WordSlot], before: _WordSlot | None, after: _WordSlot | None) -> None:

@@ -144,11 +144,6 @@ def test_a_damaged_entry_loads_as_none(
     assert cache.load(key) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RecognitionCache.load lets EOFError from gzip.decompress of a truncated "
-    "words file escape (it catches OSError, ValueError, KeyError, TypeError only)",
-)
 def test_a_truncated_words_file_loads_as_none(
     cache: RecognitionCache, audio_file: Path, envelope: Envelope
 ) -> None:
@@ -158,11 +153,6 @@ def test_a_truncated_words_file_loads_as_none(
     assert cache.load(key) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RecognitionCache.load reads data['duration'] outside its try: a words file "
-    "without 'duration' raises KeyError instead of loading as None",
-)
 def test_a_words_file_without_duration_loads_as_none(
     cache: RecognitionCache, audio_file: Path, envelope: Envelope
 ) -> None:

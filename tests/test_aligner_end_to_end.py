@@ -254,12 +254,6 @@ def test_a_second_listen_finds_the_words_of_a_turn(dialogue_samples: np.ndarray)
 THANKS = "Right, thank you very much for that.".split()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="forced alignment trusts the decoder's token probabilities, which for predictable "
-    "words ('you' after 'thank', 'much' after 'very') are ~0.99 from the text alone: the "
-    "second listen 'finds' them in digital silence",
-)
 def test_a_second_listen_finds_no_words_in_silence(dialogue_samples: np.ndarray) -> None:
     from aligner.timing import Span
 
@@ -268,11 +262,6 @@ def test_a_second_listen_finds_no_words_in_silence(dialogue_samples: np.ndarray)
     assert [m.start for m in silent if m.is_matched] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cut turn of predictable words in a long pause is placed (status 'estimated') from "
-    "forced-alignment matches in silence; see test_a_second_listen_finds_no_words_in_silence",
-)
 def test_a_cut_turn_in_a_long_pause_is_not_found(
     dialogue_samples: np.ndarray, tmp_path: Path, recognition_cache: Path
 ) -> None:

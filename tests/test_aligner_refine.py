@@ -175,11 +175,6 @@ def test_an_empty_envelope_changes_nothing() -> None:
     assert (turn.start, turn.end) == (1.7, 2.8)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="refine_turn_edges moves each edge on its own: with no pause between two turns the "
-    "first turn's end goes 0.3 s forward and the next turn's start 0.3 s back, so they cross",
-)
 def test_back_to_back_turns_do_not_overlap_after_refinement() -> None:
     # A quick reply: sound runs on from 2.0 s to 6.0 s; Whisper put the handover at 4.0 s.
     rng = np.random.default_rng(0)

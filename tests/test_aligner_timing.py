@@ -214,11 +214,6 @@ def test_words_a_rescuer_finds_take_its_times() -> None:
     assert t.turns[0].confidence == 1.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="timing keeps rescued times as given: two rescued words sharing a time make the "
-    "words interpolated between them start after the later one",
-)
 def test_word_times_stay_in_order_when_rescued_words_overlap() -> None:
     # A second listen that squeezes words at its window's end into the same 20 ms
     # (seen with the real rescuer: 'as' and 'up' both at 5.28-5.30).

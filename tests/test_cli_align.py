@@ -331,11 +331,6 @@ def test_a_transcript_of_other_audio_is_refused(tmp_path: Path, recognition_cach
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="a truncated recognition cache entry raises EOFError out of RecognitionCache.load: "
-    "podalign align dies with a traceback on every run until the cache is deleted",
-)
 def test_a_damaged_cache_entry_is_recognised_afresh(tmp_path: Path) -> None:
     from aligner.cache import RecognitionCache
     from aligner.models import model_id
