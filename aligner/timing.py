@@ -38,7 +38,11 @@ STRAY_CLUSTER_SHARE = 0.1
 # A second listen costs a Whisper window, so it is spent only where it pays.
 RESCUE_EDGE_GAP_SECONDS = 1.0
 RESCUE_LONG_GAP_SECONDS = 5.0
+RESCUE_SECONDS_PER_WORD = 0.45
+RESCUE_SLACK_SECONDS = 1.5
 FOUND_RATIO = 0.5
+# Shorter turns are judged only after the second listen: too little to go on here.
+MISSING_MIN_TOKENS = 6
 ESTIMATED_RATIO = 0.2
 
 
@@ -87,15 +91,46 @@ def time_transcript(
 
 
 def _pair(transcript: Transcript, heard: Sequence[RecognisedWord]) -> list[_WordSlot]:
+    """Pair every spoken word with what was heard, then again without the turns not heard.
+
+    A cut turn's words take part in the first pairing and can win the heard
+    words of its neighbour ("Sure, the fun fact" against a cut "sure, it was
+    fun"); once it is known to be missing, the rest is paired without it.
+    """
     slots: list[_WordSlot] = []
     for position, turn in enumerate(transcript.turns):
         turn.index = position
         slots += [
             _WordSlot(position, w, word.text) for w, word in enumerate(turn.words) if word.spoken
         ]
+    _match(slots, heard)
+    missing = _clearly_missing_turns(slots)
+    if missing:
+        for slot in slots:
+            if slot.turn in missing:
+                _take(slot, WordMatch(slot.tokens))
+        _match([s for s in slots if s.turn not in missing], heard)
+    return slots
+
+
+def _match(slots: list[_WordSlot], heard: Sequence[RecognisedWord]) -> None:
     for slot, match in zip(slots, match_words([s.text for s in slots], heard), strict=True):
         _take(slot, match)
-    return slots
+
+
+def _clearly_missing_turns(slots: list[_WordSlot]) -> set[int]:
+    tokens: dict[int, int] = {}
+    matched: dict[int, float] = {}
+    for slot in slots:
+        tokens[slot.turn] = tokens.get(slot.turn, 0) + slot.tokens
+        matched[slot.turn] = matched.get(slot.turn, 0) + (
+            slot.matched if slot.start is not None else 0
+        )
+    return {
+        turn
+        for turn, count in tokens.items()
+        if count >= MISSING_MIN_TOKENS and matched[turn] < ESTIMATED_RATIO * count
+    }
 
 
 def _take(slot: _WordSlot, match: WordMatch) -> None:
@@ -173,6 +208,7 @@ def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) 
         gap = hi - lo
         worth_it = gap >= RESCUE_LONG_GAP_SECONDS or (at_edge and gap >= RESCUE_EDGE_GAP_SECONDS)
         if worth_it and gap >= MIN_SECONDS_PER_WORD * len(run):
+            lo, hi = _likely_stretch(slots, i, j, lo, hi)
             runs.append(run)
             spans.append(Span(lo, hi, [s.text for s in run]))
     if not spans:
@@ -181,6 +217,26 @@ def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) 
         for slot, match in zip(run, matches, strict=True):
             if match.is_matched:
                 _take(slot, match)
+
+
+def _likely_stretch(
+    slots: list[_WordSlot], i: int, j: int, lo: float, hi: float
+) -> tuple[float, float]:
+    """Where a run that ends or opens a turn can be: next to its heard neighbour.
+
+    Searching the whole gap to the next turn lets the run pair with the same
+    words said later (an ad read saying "to continue that").
+    """
+    turn = slots[i].turn
+    one_turn = all(s.turn == turn for s in slots[i:j])
+    after_own = i > 0 and slots[i - 1].turn == turn
+    before_own = j < len(slots) and slots[j].turn == turn
+    reach = (j - i) * RESCUE_SECONDS_PER_WORD + RESCUE_SLACK_SECONDS
+    if one_turn and after_own and not before_own:
+        return lo, min(hi, lo + reach)
+    if one_turn and before_own and not after_own:
+        return max(lo, hi - reach), hi
+    return lo, hi
 
 
 def _unmatched_runs(slots: list[_WordSlot]) -> list[tuple[int, int]]:
