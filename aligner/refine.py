@@ -22,6 +22,7 @@ from transcripts.model import Transcript
 SENTENCE_END = (".", "?", "!", "…")
 LONGEST_TYPICAL_WORD = 0.7
 LONGEST_EDGE_WORD = 0.9
+DETACHED_WORD_GAP = 1.0
 QUIET_MARGIN_DB = 0.35
 ONSET_SEARCH_AHEAD = 1.2
 ONSET_SEARCH_BACK = 0.3
@@ -67,6 +68,15 @@ def refine_turn_edges(
         if not timed or turn.start is None or turn.end is None:
             continue
         first, last = timed[0], timed[-1]
+        if (
+            len(timed) > 1
+            and timed[1].start - first.end > DETACHED_WORD_GAP
+            and not is_speech(first.start, first.end)
+        ):
+            # Placed on music or silence before the pause it belongs after.
+            length = min(first.end - first.start, LONGEST_EDGE_WORD)
+            first.end = timed[1].start
+            first.start = first.end - length
         # A turn's edge word can swallow the music or pause next to it.
         first_start = max(first.start, first.end - LONGEST_EDGE_WORD)
         last_end = min(last.end, last.start + LONGEST_EDGE_WORD)

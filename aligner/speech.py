@@ -12,6 +12,7 @@ from audio import SAMPLE_RATE, to_float32
 
 CHUNK = 512
 SPEECH_PROBABILITY = 0.5
+CONTEXT_SECONDS = 1.0
 
 
 class SpeechMap:
@@ -36,5 +37,9 @@ class SpeechMap:
 
 
 def speech_share(samples: np.ndarray, start: float, end: float) -> float:
-    """The share of 32 ms chunks in [start, end] seconds that Silero VAD calls speech."""
-    return SpeechMap(samples, start, end).share(start, end)
+    """The share of 32 ms chunks in [start, end] seconds that Silero VAD calls speech.
+
+    The VAD hears a second before the stretch too: its recurrent state needs
+    context before it trusts a short word.
+    """
+    return SpeechMap(samples, max(0.0, start - CONTEXT_SECONDS), end).share(start, end)

@@ -1,10 +1,11 @@
 """From token pairs to word and turn times, and which turns are not in the audio.
 
-The steps, in order: pair transcript tokens with recognised ones; drop
-pairings that stray far in time from the rest of their turn; align the
-transcript's own words to stretches Whisper skipped or misheard; judge
-each turn heard or not from the share of its tokens that matched; place
-the remaining untimed words next to their timed neighbours.
+The steps, in order: pair transcript tokens with recognised ones, and pair
+again without the turns clearly missing; drop pairings that stray far in
+time from the rest of their turn; listen again to stretches Whisper skipped
+at turn edges; judge each turn heard or not from the share of its tokens
+that matched; place the remaining untimed words next to their timed
+neighbours.
 """
 
 from __future__ import annotations
