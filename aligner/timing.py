@@ -240,15 +240,18 @@ def _likely_stretch(
     return lo, hi
 
 
-def _unmatched_runs(slots: list[_WordSlot]) -> list[tuple[int, int]]:
+def _unmatched_runs(slots: list[_WordSlot], split_turns: bool = False) -> list[tuple[int, int]]:
+    """[i, j) index ranges of consecutive untimed slots, optionally cut at turn changes."""
     runs = []
     i = 0
     while i < len(slots):
         if slots[i].start is not None:
             i += 1
             continue
-        j = i
+        j = i + 1
         while j < len(slots) and slots[j].start is None:
+            if split_turns and slots[j].turn != slots[i].turn:
+                break
             j += 1
         runs.append((i, j))
         i = j
@@ -277,18 +280,10 @@ def _interpolate(slots: list[_WordSlot]) -> None:
     A run that opens or closes a turn is packed against the timed word of the
     same turn, not spread over the pause to the neighbouring turn.
     """
-    i = 0
-    while i < len(slots):
-        if slots[i].start is not None:
-            i += 1
-            continue
-        j = i
-        while j < len(slots) and slots[j].start is None and slots[j].turn == slots[i].turn:
-            j += 1
+    for i, j in _unmatched_runs(slots, split_turns=True):
         before = slots[i - 1] if i > 0 else None
         after = next((s for s in slots[j:] if s.start is not None), None)
         _place_run(slots[i:j], before, after)
-        i = j
 
 
 def _keep_in_order(slots: list[_WordSlot]) -> None:
