@@ -14,6 +14,7 @@ import os
 import zlib
 from dataclasses import asdict
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from aligner.recognise import RecognisedWord
 from audio import Envelope
 
 # Part of the key, so that a change to windowing or decoding invalidates old entries.
-RECOGNITION_VERSION = 2
+RECOGNITION_VERSION = 3
 
 
 def audio_digest(path: Path) -> str:
@@ -32,6 +33,15 @@ def audio_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+class Recognition(NamedTuple):
+    """What the Whisper pass found in one audio file."""
+
+    words: list[RecognisedWord]
+    envelope: Envelope
+    duration: float
+    language: str | None
+
+
 class RecognitionCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory / "recognition"
@@ -40,7 +50,7 @@ class RecognitionCache:
         label = f"{audio_digest(audio_path)}:{model_id}:{language or 'auto'}:{RECOGNITION_VERSION}"
         return hashlib.sha256(label.encode()).hexdigest()[:32]
 
-    def load(self, key: str) -> tuple[list[RecognisedWord], Envelope, float] | None:
+    def load(self, key: str) -> Recognition | None:
         words_file = self.directory / f"{key}.json.gz"
         envelope_file = self.directory / f"{key}.npy"
         if not (words_file.is_file() and envelope_file.is_file()):
@@ -50,17 +60,21 @@ class RecognitionCache:
             words = [RecognisedWord(**w) for w in data["words"]]
             envelope = Envelope(db=np.load(envelope_file))
             duration = float(data["duration"])
+            language = data.get("language")
         # A damaged entry (cut short, edited, from another version) is recognised afresh.
-        except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
+        except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError):
             return None
-        return words, envelope, duration
+        return Recognition(words, envelope, duration, language)
 
-    def store(
-        self, key: str, words: list[RecognisedWord], envelope: Envelope, duration: float
-    ) -> None:
+    def store(self, key: str, recognition: Recognition) -> None:
         """Write both files under temporary names first so a crash leaves no half entry."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        payload = {"duration": duration, "words": [asdict(w) for w in words]}
+        words, envelope = recognition.words, recognition.envelope
+        payload = {
+            "duration": recognition.duration,
+            "language": recognition.language,
+            "words": [asdict(w) for w in words],
+        }
         words_file = self.directory / f"{key}.json.gz"
         envelope_file = self.directory / f"{key}.npy"
         pid = os.getpid()

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from faster_whisper import WhisperModel
 
-from aligner.cache import RecognitionCache
+from aligner.cache import Recognition, RecognitionCache
 from aligner.errors import AlignmentError
 from aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
 from aligner.recognise import RecognisedWord, recognise
@@ -16,8 +17,8 @@ from aligner.refine import clamp_long_words, refine_turn_edges
 from aligner.rescue import Rescuer
 from aligner.speech import speech_share
 from aligner.timing import time_transcript
-from aligner.windows import plan_windows
-from audio import SAMPLE_RATE, Envelope, decode_pcm16, loudness_envelope, probe_audio
+from aligner.windows import Window, plan_windows
+from audio import SAMPLE_RATE, decode_pcm16, loudness_envelope, probe_audio, to_float32
 from transcripts.model import Transcript, TurnStatus
 
 Progress = Callable[[str, float], None]
@@ -26,6 +27,7 @@ STAGES = {"decoding": (0.0, 0.05), "recognising": (0.05, 0.95), "aligning": (0.9
 SILENT_DB = -55.0
 MIN_FOUND_SHARE = 0.1
 SPEECH_SHARE = 0.5
+LANGUAGE_WINDOWS = 3
 
 
 def align_transcript(
@@ -44,7 +46,7 @@ def align_transcript(
         raise AlignmentError("the transcript has no spoken words to align")
     cache_dir = cache_dir or default_cache_dir()
     audio = _LazyAudio(audio_path)
-    heard, envelope, duration = _recognition(audio, model, language, cache_dir, report)
+    heard, envelope, duration, language = _recognition(audio, model, language, cache_dir, report)
     report("aligning", 0.0)
     timed = copy.deepcopy(transcript)
 
@@ -78,7 +80,7 @@ class _LazyAudio:
 
 def _recognition(
     audio: _LazyAudio, model: str, language: str | None, cache_dir: Path, report: Progress
-) -> tuple[list[RecognisedWord], Envelope, float]:
+) -> Recognition:
     audio_path = audio.path
     cache = RecognitionCache(cache_dir)
     key = cache.key(audio_path, model_id(model), language)
@@ -94,12 +96,25 @@ def _recognition(
         raise AlignmentError(f"{audio_path.name}: the audio is silent")
     windows = plan_windows(envelope)
     whisper = load_model(model, cache_dir)
+    if language is None and whisper.model.is_multilingual:
+        language = _spoken_language(whisper, samples, windows)
     report("recognising", 0.0)
     heard = recognise(whisper, samples, windows, language, lambda f: report("recognising", f))
     if not heard:
         raise AlignmentError(f"{audio_path.name}: no speech was recognised in the audio")
-    cache.store(key, heard, envelope, duration)
-    return heard, envelope, duration
+    recognition = Recognition(heard, envelope, duration, language)
+    cache.store(key, recognition)
+    return recognition
+
+
+def _spoken_language(whisper: WhisperModel, samples: np.ndarray, windows: list[Window]) -> str:
+    """The language Whisper hears in the first windows, for a multilingual model."""
+    first = windows[:LANGUAGE_WINDOWS]
+    audio = np.concatenate(
+        [to_float32(samples[int(w.start * SAMPLE_RATE) : int(w.end * SAMPLE_RATE)]) for w in first]
+    )
+    language, _, _ = whisper.detect_language(audio, language_detection_segments=len(first))
+    return language
 
 
 def _check_belongs(timed: Transcript, heard: list[RecognisedWord], duration: float) -> None:

@@ -39,7 +39,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="tiny.en (bundled), base, a CTranslate2 model directory, or a model name",
     )
     parser.add_argument(
-        "--language", help="language code of the audio, e.g. de (multilingual models)"
+        "--language",
+        help="language code of the audio, e.g. de; multilingual models detect it when not given",
     )
     parser.add_argument("--cache-dir", type=Path, help="where recognition results are cached")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

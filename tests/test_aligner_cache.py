@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aligner.cache import RecognitionCache
+from aligner.cache import Recognition, RecognitionCache
 from aligner.models import DEFAULT_MODEL, model_id, resolve_model
 from aligner.recognise import RecognisedWord
 from audio import Envelope
@@ -42,16 +42,17 @@ def cache(tmp_path: Path) -> RecognitionCache:
 
 def stored_entry(cache: RecognitionCache, audio_file: Path, envelope: Envelope) -> str:
     key = cache.key(audio_file, "tiny.en-75538270-1700000000", None)
-    cache.store(key, WORDS, envelope, 18.59)
+    cache.store(key, Recognition(WORDS, envelope, 18.59, "de"))
     return key
 
 
-def test_store_then_load_gives_back_the_same_words_envelope_and_duration(
+def test_store_then_load_gives_back_the_same_words_envelope_duration_and_language(
     cache: RecognitionCache, audio_file: Path, envelope: Envelope
 ) -> None:
     key = stored_entry(cache, audio_file, envelope)
-    words, loaded, duration = cache.load(key)
+    words, loaded, duration, language = cache.load(key)
     assert words == WORDS
+    assert language == "de"
     assert isinstance(words[0], RecognisedWord)
     np.testing.assert_array_equal(loaded.db, envelope.db)
     assert loaded.frame_seconds == envelope.frame_seconds
@@ -74,8 +75,8 @@ def test_storing_again_replaces_the_entry(
     cache: RecognitionCache, audio_file: Path, envelope: Envelope
 ) -> None:
     key = stored_entry(cache, audio_file, envelope)
-    cache.store(key, WORDS[:2], envelope, 5.0)
-    words, _, duration = cache.load(key)
+    cache.store(key, Recognition(WORDS[:2], envelope, 5.0, None))
+    words, _, duration, _ = cache.load(key)
     assert words == WORDS[:2] and duration == 5.0
 
 
@@ -110,7 +111,7 @@ def test_entries_for_other_keys_are_not_mixed_up(
     key = stored_entry(cache, audio_file, envelope)
     other = cache.key(audio_file, "base", None)
     assert cache.load(other) is None
-    cache.store(other, WORDS[:1], envelope, 1.0)
+    cache.store(other, Recognition(WORDS[:1], envelope, 1.0, None))
     assert cache.load(key)[0] == WORDS
     assert cache.load(other)[0] == WORDS[:1]
 
