@@ -4,7 +4,8 @@ Cross-attention alignment lets a word swallow the pause next to it, so a
 word after a sentence end starts too early and one before it ends too late.
 Turn edges then move onto the audio's own onsets and offsets: a turn starts
 where its first word's burst of sound begins, and ends where its last word's
-burst ends.
+burst ends. A turn whose first words Whisper missed claims the speech just
+before it, and a first word left alone on music moves next to the second.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from aligner.forced import force_align
 from aligner.matching import WordMatch, match_words
 from aligner.recognise import recognise
 from aligner.refine import clamp_long_words
-from aligner.speech import SpeechMap
+from aligner.speech import CONTEXT_SECONDS, SpeechMap
 from aligner.timing import Span
 from aligner.windows import WINDOW_SECONDS, Window
 
@@ -64,7 +64,7 @@ class Rescuer:
         Whisper hallucinates "Thank you." in silence, and forced alignment
         scores predictable words highly whatever the audio holds.
         """
-        speech = SpeechMap(self.samples(), span.start, span.end)
+        speech = SpeechMap(self.samples(), max(0.0, span.start - CONTEXT_SECONDS), span.end)
         previous_start = span.start
         for match in matches:
             if match.start is None or match.end is None:
