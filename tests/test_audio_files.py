@@ -326,3 +326,44 @@ def test_ffmpeg_falls_back_to_imageio_ffmpeg(
     assert info.codec == "mp3" and info.duration == pytest.approx(18.6, abs=0.1)
     assert len(decode_pcm16(FIXTURES / "dialogue.mp3", info.duration)) > 18 * SAMPLE_RATE
     monkeypatch.undo()
+
+
+@pytest.mark.parametrize(
+    ("name", "encode"),
+    [
+        ("episode.m4a", ["-c:a", "aac", "-b:a", "64k"]),
+        ("episode.flac", ["-ac", "2", "-ar", "48000", "-c:a", "flac"]),
+        ("episode.mkv", ["-c:a", "libopus", "-b:a", "32k"]),
+        (
+            "episode.mp4",
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                "color=c=blue:s=64x48:d=19",
+                "-shortest",
+                "-c:v",
+                "mpeg4",
+                "-c:a",
+                "aac",
+            ],
+        ),
+    ],
+)
+def test_decode_other_containers_and_video(tmp_path: Path, name: str, encode: list[str]) -> None:
+    # Re-encode the 18.6 s dialogue fixture; a video track must be ignored.
+    target = tmp_path / name
+    cmd = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-i",
+        str(FIXTURES / "dialogue.mp3"),
+    ]
+    subprocess.run([*cmd, *encode, str(target)], check=True)
+    info = probe_audio(target)
+    samples = decode_pcm16(target, info.duration)
+    assert info.duration == pytest.approx(18.6, abs=0.15)
+    assert len(samples) / SAMPLE_RATE == pytest.approx(18.6, abs=0.15)
