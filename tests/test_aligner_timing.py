@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 
-import pytest
-
 from aligner.matching import WordMatch
 from aligner.normalise import normalise_word
 from aligner.recognise import RecognisedWord
