@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import os
+import tempfile
 import zlib
 from dataclasses import asdict
 from pathlib import Path
@@ -77,10 +78,17 @@ class RecognitionCache:
         }
         words_file = self.directory / f"{key}.json.gz"
         envelope_file = self.directory / f"{key}.npy"
-        pid = os.getpid()
-        tmp_envelope = self.directory / f".{key}.{pid}.npy"
-        tmp_words = self.directory / f".{key}.{pid}.json.gz"
-        np.save(tmp_envelope, envelope.db)
+        tmp_envelope = _unique_temporary(self.directory, ".npy")
+        tmp_words = _unique_temporary(self.directory, ".json.gz")
+        with open(tmp_envelope, "wb") as file:
+            np.save(file, envelope.db)
         tmp_words.write_bytes(gzip.compress(json.dumps(payload).encode(), compresslevel=5))
         tmp_envelope.replace(envelope_file)
         tmp_words.replace(words_file)
+
+
+def _unique_temporary(directory: Path, suffix: str) -> Path:
+    """A fresh name per writer: two jobs on one audio may store at the same moment."""
+    handle, name = tempfile.mkstemp(dir=directory, prefix=".", suffix=suffix)
+    os.close(handle)
+    return Path(name)

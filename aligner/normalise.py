@@ -14,7 +14,10 @@ from num2words import num2words
 
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'"})
 EDGE_PUNCTUATION = re.compile(r"^[^\w$£€%'+]+|[^\w%']+$")
-NUMBER = re.compile(r"^(\$|£|€)?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%|s|st|nd|rd|th|k|m)?$")
+# Up to 15 digits: num2words overflows on longer ones, and nobody says them aloud anyway.
+NUMBER = re.compile(
+    r"^(\$|£|€)?(\d{1,3}(?:,\d{3}){1,4}|\d{1,15})(\.\d{1,6})?(%|s|st|nd|rd|th|k|m)?$"
+)
 CONTRACTIONS = {
     "won't": "will not",
     "can't": "can not",

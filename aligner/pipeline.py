@@ -96,6 +96,9 @@ def _recognition(
         raise AlignmentError(f"{audio_path.name}: the audio is silent")
     windows = plan_windows(envelope)
     whisper = load_model(model, cache_dir)
+    if language is not None and language not in whisper.supported_languages:
+        known = ", ".join(sorted(whisper.supported_languages))
+        raise AlignmentError(f"the model {model!r} does not know language {language!r} ({known})")
     if language is None and whisper.model.is_multilingual:
         language = _spoken_language(whisper, samples, windows)
     report("recognising", 0.0)

@@ -49,8 +49,6 @@ def _pair_replaced(
     pairs = []
     for i in range(n):
         j = h0 + min(m - 1, (i * m) // n) if n > m else h0 + i
-        if j >= h1:
-            break
         pairs.append(Pair(r0 + i, j, ratio(ref[r0 + i], hyp[j]) / 100.0))
     return pairs
 

@@ -41,7 +41,7 @@ def create() -> tuple[dict, int, dict]:
     transcript = uploads.parse(transcript_data, transcript_name)
     title = (
         uploads.title_from_request()
-        or (transcript.title or "").strip()
+        or (transcript.title or "").strip()[: uploads.MAX_TITLE]
         or uploads.title_from_filename(audio.filename)
     )
     data_dir = current_app.config["DATA_DIR"]
@@ -274,16 +274,23 @@ def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> sqlite3.Row:
 
 def _int_arg(name: str, default: int) -> int:
     value = request.args.get(name, str(default))
-    if not value.isdigit() or int(value) < 1:
-        abort(400, f"{name} must be a whole number of at least 1; got {value!r}.")
+    # fullmatch, not isdigit: "²" is a digit to Python, and 20 digits overflow SQLite.
+    if not re.fullmatch(r"[0-9]{1,6}", value) or int(value) < 1:
+        abort(400, f"{name} must be a whole number from 1 to 999999; got {value!r}.")
     return int(value)
 
 
 def _seconds(body: dict, name: str) -> float:
     value = body[name]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         abort(400, f"{name} must be a number of seconds; got {value!r}.")
-    return float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:
+        abort(400, f"{name} must be a number of seconds; that one is too large.")
+    if not math.isfinite(seconds):
+        abort(400, f"{name} must be a number of seconds; got {value!r}.")
+    return seconds
 
 
 def _default_end(turns: list, index: int, start: float, duration: float) -> float:

@@ -20,7 +20,7 @@ def handle_http_error(error: HTTPException) -> Response | HTTPException:
     if not request.path.startswith("/api/"):
         return error
     message = error.description or error.name
-    if isinstance(error, RequestEntityTooLarge):
+    if isinstance(error, RequestEntityTooLarge) and message == RequestEntityTooLarge.description:
         limit = current_app.config["MAX_UPLOAD_MB"]
         message = f"The upload is larger than this server's limit of {limit:g} MB."
     response = jsonify(error=message)

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from audio import AudioInfo
 
 MAX_TITLE = 300
+# A three-hour episode's transcript is about 200 KB; this leaves room for any real one.
+MAX_TRANSCRIPT_BYTES = 20 << 20
 
 # Content types by ffmpeg demuxer name, most specific first (a WebM file
 # probes as "matroska,webm"); anything else falls back to the upload's name.
@@ -52,7 +54,11 @@ def transcript_from_request(*, allow_json: bool = False) -> tuple[bytes, str | N
         return text.encode("utf-8"), None
     upload = request.files.get("transcript")
     if upload is not None and upload.filename:
-        return upload.read(), upload.filename
+        data = upload.read(MAX_TRANSCRIPT_BYTES + 1)
+        if len(data) > MAX_TRANSCRIPT_BYTES:
+            limit = MAX_TRANSCRIPT_BYTES >> 20
+            abort(413, f"The transcript is over {limit} MB; is it the right file?")
+        return data, upload.filename
     text = request.form.get("transcript_text", "")
     if text.strip():
         return text.encode("utf-8"), None

@@ -7,6 +7,7 @@ Samples are kept as int16: a 3-hour episode is 350 MB that way, against
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,19 +35,22 @@ def decode_pcm16(
     capacity = int((expected_seconds or 60) * sample_rate * 2 * 1.02) + READ_BYTES
     buffer = bytearray(capacity)
     filled = 0
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        assert proc.stdout is not None
-        while chunk := proc.stdout.read(READ_BYTES):
-            if filled + len(chunk) > len(buffer):
-                buffer.extend(bytes(max(len(chunk), len(buffer) // 2)))
-            buffer[filled : filled + len(chunk)] = chunk
-            filled += len(chunk)
-            if progress and expected_seconds:
-                progress(min(1.0, filled / 2 / sample_rate / expected_seconds))
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.returncode != 0:
-        last = stderr.strip().splitlines()[-1:] or ["unknown error"]
-        raise AudioError(f"{Path(path).name}: ffmpeg could not decode it ({last[0]})")
+    # ffmpeg's complaints go to a file: a damaged file can fill a stderr pipe and stall it.
+    with tempfile.TemporaryFile() as errors:
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors) as proc:
+            assert proc.stdout is not None
+            while chunk := proc.stdout.read(READ_BYTES):
+                if filled + len(chunk) > len(buffer):
+                    buffer.extend(bytes(max(len(chunk), len(buffer) // 2)))
+                buffer[filled : filled + len(chunk)] = chunk
+                filled += len(chunk)
+                if progress and expected_seconds:
+                    progress(min(1.0, filled / 2 / sample_rate / expected_seconds))
+        if proc.returncode != 0:
+            errors.seek(0)
+            lines = errors.read().decode(errors="replace").strip().splitlines()
+            reason = lines[-1] if lines else "unknown error"
+            raise AudioError(f"{Path(path).name}: ffmpeg could not decode it ({reason})")
     filled -= filled % 2
     return np.frombuffer(memoryview(buffer)[:filled], dtype=np.int16)
 

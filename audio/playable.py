@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 from audio.errors import AudioError
@@ -32,7 +34,10 @@ def make_browser_playable(src: Path | str, dst_dir: Path | str) -> Path | None:
     if (info.codec, info.format_name) in PLAYABLE:
         return None
     dst = dst_dir / "playable.mp3"
-    partial = dst_dir / "playable.mp3.part"
+    # A name of its own per call: a realignment may convert while a job still does.
+    handle, name = tempfile.mkstemp(dir=dst_dir, prefix=".playable-", suffix=".mp3")
+    os.close(handle)
+    partial = Path(name)
     cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(src)]
     cmd += ["-vn", "-c:a", "libmp3lame", "-q:a", "4", "-f", "mp3", str(partial)]
     proc = subprocess.run(cmd, capture_output=True, check=False)

@@ -71,8 +71,14 @@ def _run_ffmpeg(path: Path, extra: list[str]) -> _FfmpegRun:
 
 
 def _seconds_decoded(path: Path) -> float:
-    run = _run_ffmpeg(path, [])
-    return run.decoded_bytes / 2 / 8000
+    """Decode the whole file to nowhere and read how far ffmpeg got."""
+    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path), "-vn", "-f", "null", "-"]
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    stamps = TIME_DECODED.findall(proc.stderr.decode(errors="replace"))
+    if not stamps:
+        raise AudioError(f"{path.name}: the audio stream holds no samples")
+    h, m, s = stamps[-1]
+    return int(h) * 3600 + int(m) * 60 + float(s)
 
 
 def _seconds(match: re.Match | None) -> float | None:

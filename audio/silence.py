@@ -25,11 +25,6 @@ class Envelope:
     def seconds_of(self, frame: int) -> float:
         return frame * self.frame_seconds
 
-    def noise_floor(self, start: float, end: float) -> float:
-        """A low percentile of the loudness in a span: the level of its pauses."""
-        a, b = self.frame_at(start), self.frame_at(end) + 1
-        return float(np.percentile(self.db[a:b], 10)) if b > a else float(self.db.min())
-
 
 def loudness_envelope(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Envelope:
     """RMS loudness per 10 ms frame, computed block by block to keep memory flat."""

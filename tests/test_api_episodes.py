@@ -120,7 +120,10 @@ def test_list_is_newest_first_and_paginated(client, upload):
     assert client.get("/api/episodes").json["per_page"] == 20
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=0", "per_page=101", "page=-1"])
+@pytest.mark.parametrize(
+    "query",
+    ["page=0", "page=x", "per_page=0", "per_page=101", "page=-1", "page=²", "page=" + "9" * 20],
+)
 def test_list_rejects_bad_pages(client, query):
     response = client.get(f"/api/episodes?{query}")
     assert response.status_code == 400
@@ -194,6 +197,22 @@ def test_an_upload_over_the_limit_is_413(tmp_path, monkeypatch):
 
     assert response.status_code == 413
     assert response.json == {"error": "The upload is larger than this server's limit of 0.05 MB."}
+
+
+def test_a_transcript_file_over_its_own_limit_is_413(client, monkeypatch):
+    from api import uploads
+
+    monkeypatch.setattr(uploads, "MAX_TRANSCRIPT_BYTES", 100)
+    response = client.post(
+        "/api/episodes",
+        data={
+            "audio": (FIXTURES / "dialogue.mp3").open("rb"),
+            "transcript": (FIXTURES / "dialogue.txt").open("rb"),
+        },
+    )
+
+    assert response.status_code == 413
+    assert "transcript" in response.json["error"]
 
 
 def test_unknown_episode_is_404_everywhere(client):

@@ -86,11 +86,11 @@ def test_bad_times_are_400(client, episode, body):
     assert client.get(episode["urls"]["self"]).json["transcript"]["turns"][1]["manual"] is False
 
 
-def test_not_a_number_is_400(client, episode):
-    response = client.patch(
-        turn_url(episode, 1), data='{"start": NaN}', content_type="application/json"
-    )
+@pytest.mark.parametrize("raw", ['{"start": NaN}', '{"start": 1' + "0" * 400 + "}"])
+def test_not_a_usable_number_is_400(client, episode, raw):
+    response = client.patch(turn_url(episode, 1), data=raw, content_type="application/json")
     assert response.status_code == 400
+    assert response.json["error"]
 
 
 def test_no_such_turn_is_404(client, episode):

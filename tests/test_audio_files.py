@@ -214,7 +214,6 @@ def test_envelope_frame_helpers() -> None:
     env = Envelope(db=np.array([-80, -80, -20, -20, -20, -80], dtype=np.float32))
     assert env.frame_at(0.02) == 2 and env.seconds_of(2) == 0.02
     assert env.frame_at(-1.0) == 0 and env.frame_at(99.0) == 5
-    assert env.noise_floor(0.0, 0.05) == pytest.approx(-80.0)
 
 
 # --- compute_peaks ------------------------------------------------------------------------

@@ -346,3 +346,23 @@ def test_a_damaged_cache_entry_is_recognised_afresh(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(out.read_text())["turns"]) == 3
+
+
+def test_a_language_the_model_does_not_know_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    proc = podalign_align(
+        DIALOGUE,
+        DIALOGUE_TEXT,
+        "-o",
+        out,
+        "-q",
+        "--language",
+        "xx",
+        "--cache-dir",
+        tmp_path / "cache",
+    )
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == [
+        "podalign: error: the model 'tiny.en' does not know language 'xx' (en)"
+    ]
+    assert not out.exists()

@@ -376,6 +376,11 @@ def test_bad_json_is_rejected_with_a_reason(text: str, message: str) -> None:
         parse(text, "t.json")
 
 
+def test_json_nested_too_deeply_is_rejected_with_a_reason() -> None:
+    with pytest.raises(TranscriptError, match="nested too deeply"):
+        parse_transcript(b"[" * 100_000)
+
+
 def test_text_starting_with_a_bracket_is_not_mistaken_for_json() -> None:
     transcript = parse("[Music]\n\nAlice: Hi.\n\nAlice: Bye.")
     assert transcript.source_format == "ai-page"

@@ -70,6 +70,8 @@ def _parse_text(text: str, extension: str) -> Transcript:
     if head[0] in "{[":
         try:
             return parse_podcast_json(json.loads(head))
+        except RecursionError as exc:
+            raise TranscriptError("This JSON is nested too deeply to be a transcript.") from exc
         except json.JSONDecodeError as exc:
             if head[0] == "{" or extension == ".json":
                 raise TranscriptError(
