@@ -43,6 +43,8 @@ MAX_ATTEMPTS = 2
 PROGRESS_SECONDS = 1.0
 HEARTBEAT_SECONDS = 10.0
 LEASE_SECONDS = 90.0
+# A queued episode with no message on the queue this long after its last change is lost.
+LOST_AFTER_SECONDS = 120.0
 # Share of the progress bar for making the playable copy and the peaks.
 PREPARE_SHARE = 0.03
 
@@ -315,9 +317,26 @@ def recover_orphans(app: Flask) -> int:
                     worker=None,
                     heartbeat_at=None,
                 )
+        requeue += _lost_from_the_queue(app, db)
     for episode_id, revision in requeue:
         enqueue(app, episode_id, revision)
     return len(requeue)
+
+
+def _lost_from_the_queue(app: Flask, db: sqlite3.Connection) -> list[tuple[str, int]]:
+    """Queued episodes with no message on the queue: the process died between writing the
+    row and queueing it, or a consumer died holding the message before claiming it."""
+    rows = storage.queued_episodes(db, older_than_seconds=LOST_AFTER_SECONDS)
+    if not rows:
+        return []
+    pending = jobs_of(app).huey.pending()
+    waiting = {tuple(task.args) for task in pending if task.name == "align_episode"}
+    lost = [
+        (row["id"], row["revision"]) for row in rows if (row["id"], row["revision"]) not in waiting
+    ]
+    for episode_id, _ in lost:
+        log.warning("Re-queueing %s: it was queued but no job was waiting for it", episode_id)
+    return lost
 
 
 def hand_back(app: Flask, episode_id: str, revision: int) -> None:

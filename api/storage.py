@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,11 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _iso(datetime.now(UTC))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def insert_episode(db: sqlite3.Connection, fields: dict[str, Any]) -> None:
@@ -187,6 +191,14 @@ def claim_episode(
 
 def running_episodes(db: sqlite3.Connection) -> list[sqlite3.Row]:
     return db.execute("SELECT * FROM episodes WHERE status = 'running'").fetchall()
+
+
+def queued_episodes(db: sqlite3.Connection, older_than_seconds: float) -> list[sqlite3.Row]:
+    """Episodes queued and untouched for longer than ``older_than_seconds``."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+    return db.execute(
+        "SELECT * FROM episodes WHERE status = 'queued' AND updated_at < ?", (_iso(cutoff),)
+    ).fetchall()
 
 
 def manual_times(db: sqlite3.Connection, episode_id: str) -> list[ManualTime]:

@@ -203,6 +203,32 @@ def test_live_jobs_are_left_alone(app, upload):
     assert row(app, episode_id)["status"] == "running"
 
 
+def test_a_queued_episode_whose_message_was_lost_is_queued_again(app, client, upload, run_jobs):
+    body = upload().json
+    huey = jobs.jobs_of(app).huey
+    huey.flush()  # the message is gone, as when the process died before or after queueing
+    long_ago = "2000-01-01T00:00:00.000Z"
+    with app.app_context():
+        db = get_db()
+        db.execute("UPDATE episodes SET updated_at = ? WHERE id = ?", (long_ago, body["id"]))
+        db.commit()
+
+    assert jobs.recover_orphans(app) == 1
+    assert jobs.recover_orphans(app) == 0  # its message now waits on the queue
+    assert run_jobs() >= 1
+    assert client.get(body["url"]).json["status"] == "done"
+
+
+def test_a_queued_episode_still_waiting_on_the_queue_is_left_alone(app, upload):
+    body = upload().json
+    with app.app_context():
+        db = get_db()
+        db.execute("UPDATE episodes SET updated_at = ? WHERE id = ?", ("2000-01-01", body["id"]))
+        db.commit()
+
+    assert jobs.recover_orphans(app) == 0
+
+
 def test_is_orphan():
     now = time.time()
     host, pid = socket.gethostname(), __import__("os").getpid()
