@@ -201,7 +201,6 @@ def realign(episode_id: str) -> tuple[dict, int, dict]:
         # Earlier transcripts are kept beside the new one, numbered in order.
         transcript_file = f"transcript-{_next_version(folder)}{uploads.suffix(filename, '.txt')}"
         files.write_bytes(folder / transcript_file, data)
-        files.write_json(folder / "result.json", transcript.to_dict())
         storage.replace_manual_times(
             db, episode_id, follow_edits(storage.manual_times(db, episode_id), transcript)
         )
@@ -216,6 +215,9 @@ def realign(episode_id: str) -> tuple[dict, int, dict]:
             speakers=transcript.speakers,
             untimed_turns=None,
         )
+    # After the commit: a failed update must not leave the new, untimed text under the
+    # old "done" row. A crash right here leaves the old result until the job rewrites it.
+    files.write_json(folder / "result.json", transcript.to_dict())
     return _queue(db, episode_id, revision)
 
 
