@@ -132,7 +132,11 @@ def run_alignment(app: Flask, episode_id: str, revision: int) -> None:
         reporter = ProgressReporter(app, episode_id, revision)
         reporter.start()
         try:
-            result = _align(app, db, row, reporter)
+            # The reporter stops before any outcome is written, so it cannot overwrite one.
+            try:
+                result = _align(app, db, row, reporter)
+            finally:
+                reporter.stop()
         except Superseded:
             log.info("Dropped %s revision %s: superseded while running", episode_id, revision)
             return
@@ -144,8 +148,6 @@ def run_alignment(app: Flask, episode_id: str, revision: int) -> None:
                 log.exception("Aligning %s failed", episode_id)
                 _fail(db, row, UNEXPECTED)
             return
-        finally:
-            reporter.stop()
         _finish(app, db, row, result)
 
 
