@@ -28,7 +28,6 @@ from huey.signals import SIGNAL_INTERRUPTED
 
 from aligner import AlignmentError, align_transcript
 from api import files, storage
-from api.manual import add_hints
 from api.peaks import ensure_peaks
 from audio import AudioError, make_browser_playable
 from transcripts import TranscriptError, parse_transcript, untimed_turn_count
@@ -169,7 +168,6 @@ def _align(app: Flask, db: sqlite3.Connection, row: sqlite3.Row, reporter: Progr
     transcript = parse_transcript(
         (folder / row["transcript_file"]).read_bytes(), row["transcript_filename"]
     )
-    add_hints(transcript, storage.manual_times(db, row["id"]))
     return align_transcript(
         audio,
         transcript,

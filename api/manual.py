@@ -28,14 +28,6 @@ def apply_manual_times(transcript: Transcript, manuals: list[ManualTime]) -> set
     return applied
 
 
-def add_hints(transcript: Transcript, manuals: list[ManualTime]) -> None:
-    """Tell the aligner where the hand-set turns are, so it can align around them."""
-    for manual in manuals:
-        if manual.turn_index < len(transcript.turns):
-            turn = transcript.turns[manual.turn_index]
-            turn.hint_start, turn.hint_end = manual.start, manual.end
-
-
 def follow_edits(manuals: list[ManualTime], transcript: Transcript) -> list[ManualTime]:
     """Move hand-set times onto the matching turns of an edited transcript.
 
