@@ -18,13 +18,12 @@ import math
 import re
 from dataclasses import dataclass
 
-from .model import Transcript, Turn, Word
+from .model import SENTENCE_END, Transcript, Turn, Word
 
 MAX_CUE_SECONDS = 7.0
 MIN_CUE_SECONDS = 1.0
 MAX_CHARS_PER_SECOND = 20.0
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _CLAUSE_END = re.compile(r"[,;:—–][\"'”’)\]]*$")
 
 # Costs of the cut, in arbitrary units: what one extra cue is worth against a
@@ -264,7 +263,7 @@ def _cue_cost(
 
 
 def _break_cost(last_word: str, pause: float) -> float:
-    if _SENTENCE_END.search(last_word):
+    if SENTENCE_END.search(last_word):
         base = _BREAK_COST_SENTENCE
     elif _CLAUSE_END.search(last_word):
         base = _BREAK_COST_CLAUSE
@@ -290,7 +289,7 @@ def _layout(tokens: list[str], max_line_chars: int, max_lines: int) -> list[str]
     for k in range(1, count + 1):
         for i in range(1, n + 1):
             bonus = 0.0
-            if i < n and (_SENTENCE_END.search(tokens[i - 1]) or _CLAUSE_END.search(tokens[i - 1])):
+            if i < n and (SENTENCE_END.search(tokens[i - 1]) or _CLAUSE_END.search(tokens[i - 1])):
                 bonus = _LINE_PUNCTUATION_BONUS * full
             elif i < n and tokens[i - 1].lower() in _FUNCTION_WORDS:
                 bonus = -_LINE_FUNCTION_WORD_PENALTY * full

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 BRACKETED_NOTE = re.compile(r"^[\[(][^\])]*[\])][.,;:!?]*$")
+# Text that ends a sentence: a full stop, question or exclamation mark, maybe quoted.
+SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 class TurnStatus(str, Enum):  # noqa: UP042 - str() of members stays "TurnStatus.X"

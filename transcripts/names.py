@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .model import SENTENCE_END
+
 MAX_NAME_WORDS = 5
 MAX_NAME_CHARS = 50
 
@@ -38,8 +40,6 @@ _CHROME_FIRST_WORDS = frozenset(
 _TITLE_SMALL_WORDS = frozenset(
     "a an and as at but by for from in into of on or the to vs via with".split()
 )
-
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 def split_label(line: str) -> tuple[str, str] | None:
@@ -101,7 +101,7 @@ def reads_like_title(text: str) -> bool:
     title, "Alice: Thanks for having me." is a turn.
     """
     words = text.split()
-    if not 2 <= len(words) <= 10 or _SENTENCE_END.search(text):
+    if not 2 <= len(words) <= 10 or SENTENCE_END.search(text):
         return False
     lettered = [w for w in words if any(ch.isalpha() for ch in w)]
     return bool(lettered) and all(

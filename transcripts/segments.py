@@ -6,12 +6,9 @@ what podalign is there to improve on.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from .model import Turn
-
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+from .model import SENTENCE_END, Turn
 
 
 @dataclass
@@ -58,7 +55,7 @@ def _continues(group: list[Segment], speaker: str | None, join_unlabelled: bool)
     return (
         join_unlabelled
         and previous.speaker is None
-        and not _SENTENCE_END.search(previous.text.rstrip())
+        and not SENTENCE_END.search(previous.text.rstrip())
     )
 
 
