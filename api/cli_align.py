@@ -13,6 +13,7 @@ from aligner import DEFAULT_MODEL, AlignmentError, align_transcript
 from audio import AudioError
 from transcripts import (
     FORMATS,
+    Transcript,
     TranscriptError,
     parse_transcript,
     untimed_turn_count,
@@ -81,7 +82,7 @@ def _format_of(output: Path) -> str:
     return fmt
 
 
-def _read_transcript(path: Path):
+def _read_transcript(path: Path) -> Transcript:
     if not path.is_file():
         raise TranscriptError(f"{path}: no such file")
     return parse_transcript(path.read_bytes(), path.name)

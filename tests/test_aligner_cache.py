@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +134,17 @@ def test_entries_for_other_keys_are_not_mixed_up(
         ),
         pytest.param(lambda words, env: env.unlink(), id="envelope-missing"),
         pytest.param(lambda words, env: words.unlink(), id="words-missing"),
+        pytest.param(
+            lambda words, env: words.write_bytes(words.read_bytes()[:40]), id="words-truncated"
+        ),
+        pytest.param(
+            lambda words, env: words.write_bytes(
+                gzip.compress(
+                    b'{"words": [{"text": "hi", "start": 0.1, "end": 0.2, "probability": 0.9}]}'
+                )
+            ),
+            id="words-without-duration",
+        ),
     ],
 )
 def test_a_damaged_entry_loads_as_none(
@@ -142,25 +152,6 @@ def test_a_damaged_entry_loads_as_none(
 ) -> None:
     key = stored_entry(cache, audio_file, envelope)
     damage(cache.directory / f"{key}.json.gz", cache.directory / f"{key}.npy")
-    assert cache.load(key) is None
-
-
-def test_a_truncated_words_file_loads_as_none(
-    cache: RecognitionCache, audio_file: Path, envelope: Envelope
-) -> None:
-    key = stored_entry(cache, audio_file, envelope)
-    words_file = cache.directory / f"{key}.json.gz"
-    words_file.write_bytes(words_file.read_bytes()[:40])
-    assert cache.load(key) is None
-
-
-def test_a_words_file_without_duration_loads_as_none(
-    cache: RecognitionCache, audio_file: Path, envelope: Envelope
-) -> None:
-    key = stored_entry(cache, audio_file, envelope)
-    words_file = cache.directory / f"{key}.json.gz"
-    payload = {"words": [{"text": "hi", "start": 0.1, "end": 0.2, "probability": 0.9}]}
-    words_file.write_bytes(gzip.compress(json.dumps(payload).encode()))
     assert cache.load(key) is None
 
 
