@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-
-from aligner.recognise import RecognisedWord
-from audio import Envelope
+from podalign.aligner.recognise import RecognisedWord
+from podalign.audio import Envelope
 
 # Part of the key, so that a change to windowing or decoding invalidates old entries.
 RECOGNITION_VERSION = 3

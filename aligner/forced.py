@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.audio import pad_or_trim
-
-from aligner.recognise import make_tokenizer
-from audio import SAMPLE_RATE, to_float32
+from podalign.aligner.recognise import make_tokenizer
+from podalign.audio import SAMPLE_RATE, to_float32
 
 MAX_SPAN_SECONDS = 30.0
 MAX_TEXT_TOKENS = 440

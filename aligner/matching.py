@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aligner.normalise import FILLERS, normalise_word
-from aligner.recognise import RecognisedWord
-from aligner.sequence import align_tokens, is_match
+from podalign.aligner.normalise import FILLERS, normalise_word
+from podalign.aligner.recognise import RecognisedWord
+from podalign.aligner.sequence import align_tokens, is_match
 
 
 @dataclass

@@ -9,8 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from faster_whisper import WhisperModel
-
-from aligner.errors import AlignmentError
+from podalign.aligner.errors import AlignmentError
 
 DEFAULT_MODEL = "tiny.en"
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")

@@ -8,18 +8,17 @@ from pathlib import Path
 
 import numpy as np
 from faster_whisper import WhisperModel
-
-from aligner.cache import Recognition, RecognitionCache
-from aligner.errors import AlignmentError
-from aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
-from aligner.recognise import RecognisedWord, recognise
-from aligner.refine import clamp_long_words, refine_turn_edges
-from aligner.rescue import Rescuer
-from aligner.speech import speech_share
-from aligner.timing import time_transcript
-from aligner.windows import Window, plan_windows
-from audio import SAMPLE_RATE, decode_pcm16, loudness_envelope, probe_audio, to_float32
-from transcripts.model import Transcript, TurnStatus
+from podalign.aligner.cache import Recognition, RecognitionCache
+from podalign.aligner.errors import AlignmentError
+from podalign.aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
+from podalign.aligner.recognise import RecognisedWord, recognise
+from podalign.aligner.refine import clamp_long_words, refine_turn_edges
+from podalign.aligner.rescue import Rescuer
+from podalign.aligner.speech import speech_share
+from podalign.aligner.timing import time_transcript
+from podalign.aligner.windows import Window, plan_windows
+from podalign.audio import SAMPLE_RATE, decode_pcm16, loudness_envelope, probe_audio, to_float32
+from podalign.transcripts.model import Transcript, TurnStatus
 
 Progress = Callable[[str, float], None]
 # Shares of the whole run each stage takes, for one progress figure across stages.

@@ -22,10 +22,9 @@ from faster_whisper import WhisperModel
 from faster_whisper.audio import pad_or_trim
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
-
-from aligner.speech import speech_share
-from aligner.windows import Window
-from audio import SAMPLE_RATE, to_float32
+from podalign.aligner.speech import speech_share
+from podalign.aligner.windows import Window
+from podalign.audio import SAMPLE_RATE, to_float32
 
 # Each window in a batch holds ~55 MB of encoder attention scores while it runs.
 BATCH_SIZE = 2

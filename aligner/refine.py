@@ -15,10 +15,9 @@ from dataclasses import replace
 from statistics import median
 
 import numpy as np
-
-from aligner.recognise import RecognisedWord
-from audio import Envelope
-from transcripts.model import Transcript
+from podalign.aligner.recognise import RecognisedWord
+from podalign.audio import Envelope
+from podalign.transcripts.model import Transcript
 
 SENTENCE_END = (".", "?", "!", "…")
 LONGEST_TYPICAL_WORD = 0.7

@@ -13,14 +13,13 @@ from collections.abc import Callable
 
 import numpy as np
 from faster_whisper import WhisperModel
-
-from aligner.forced import force_align
-from aligner.matching import WordMatch, match_words
-from aligner.recognise import recognise
-from aligner.refine import clamp_long_words
-from aligner.speech import CONTEXT_SECONDS, SpeechMap
-from aligner.timing import Span
-from aligner.windows import WINDOW_SECONDS, Window
+from podalign.aligner.forced import force_align
+from podalign.aligner.matching import WordMatch, match_words
+from podalign.aligner.recognise import recognise
+from podalign.aligner.refine import clamp_long_words
+from podalign.aligner.speech import CONTEXT_SECONDS, SpeechMap
+from podalign.aligner.timing import Span
+from podalign.aligner.windows import WINDOW_SECONDS, Window
 
 LEAD_SECONDS = 0.1
 FORCED_MIN_PROBABILITY = 0.35

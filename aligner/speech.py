@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from faster_whisper.vad import get_vad_model
-
-from audio import SAMPLE_RATE, to_float32
+from podalign.audio import SAMPLE_RATE, to_float32
 
 CHUNK = 512
 SPEECH_PROBABILITY = 0.5

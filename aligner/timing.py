@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from aligner.matching import WordMatch, match_words
-from aligner.normalise import normalise_word
-from aligner.recognise import RecognisedWord
-from transcripts.model import Transcript, Turn, TurnStatus
+from podalign.aligner.matching import WordMatch, match_words
+from podalign.aligner.normalise import normalise_word
+from podalign.aligner.recognise import RecognisedWord
+from podalign.transcripts.model import Transcript, Turn, TurnStatus
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from audio import Envelope
+from podalign.audio import Envelope
 
 WINDOW_SECONDS = 30.0
 CUT_SEARCH_SECONDS = 5.0

@@ -1,5 +1,5 @@
 """podalign's web side: the app factory, JSON API, job queue and the serve/worker commands."""
 
-from api.app import create_app
+from podalign.api.app import create_app
 
 __all__ = ["create_app"]

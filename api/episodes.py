@@ -10,14 +10,13 @@ import sqlite3
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
-
-from api import files, jobs, storage, uploads
-from api.auth import require_token
-from api.manual import apply_manual_times, follow_edits
-from api.peaks import ensure_peaks
-from api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
-from api.storage import ManualTime, get_db, transaction
-from transcripts import FORMATS, write_transcript
+from podalign.api import files, jobs, storage, uploads
+from podalign.api.auth import require_token
+from podalign.api.manual import apply_manual_times, follow_edits
+from podalign.api.peaks import ensure_peaks
+from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
+from podalign.api.storage import ManualTime, get_db, transaction
+from podalign.transcripts import FORMATS, write_transcript
 
 log = logging.getLogger(__name__)
 

@@ -25,13 +25,12 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.signals import SIGNAL_INTERRUPTED
-
-from aligner import AlignmentError, align_transcript
-from api import files, storage
-from api.peaks import ensure_peaks
-from audio import AudioError, make_browser_playable
-from transcripts import TranscriptError, parse_transcript, untimed_turn_count
-from transcripts.model import Transcript
+from podalign.aligner import AlignmentError, align_transcript
+from podalign.api import files, storage
+from podalign.api.peaks import ensure_peaks
+from podalign.audio import AudioError, make_browser_playable
+from podalign.transcripts import TranscriptError, parse_transcript, untimed_turn_count
+from podalign.transcripts.model import Transcript
 
 log = logging.getLogger(__name__)
 

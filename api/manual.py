@@ -6,10 +6,9 @@ episode is read, so a re-alignment can never overwrite them.
 
 from __future__ import annotations
 
+from podalign.api.storage import ManualTime
+from podalign.transcripts.model import Transcript, Turn, TurnStatus
 from rapidfuzz import fuzz
-
-from api.storage import ManualTime
-from transcripts.model import Transcript, Turn, TurnStatus
 
 # How alike (0-100) an edited turn's text must be to keep its hand-set times:
 # a fixed typo keeps them, a rewritten turn does not.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api import files
-from audio import compute_peaks
+from podalign.api import files
+from podalign.audio import compute_peaks
 
 # Twenty points a second is plenty for a short clip; longer episodes get
 # fewer so the JSON stays near this many points and loads quickly.

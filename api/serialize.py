@@ -8,10 +8,9 @@ import sqlite3
 import unicodedata
 
 from flask import current_app, request, url_for
-
-from api import files, storage
-from api.manual import apply_manual_times
-from transcripts.model import Transcript
+from podalign.api import files, storage
+from podalign.api.manual import apply_manual_times
+from podalign.transcripts.model import Transcript
 
 # Download key -> (writer format, file suffix); the suffix is also the URL's.
 EXPORTS = {

@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import abort, request
+from podalign.audio import AudioError, probe_audio
+from podalign.transcripts import TranscriptError, parse_transcript
+from podalign.transcripts.model import Transcript
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from audio import AudioError, probe_audio
-from transcripts import TranscriptError, parse_transcript
-from transcripts.model import Transcript
-
 if TYPE_CHECKING:
-    from audio import AudioInfo
+    from podalign.audio import AudioInfo
 
 MAX_TITLE = 300
 # A three-hour episode's transcript is about 200 KB; this leaves room for any real one.

@@ -1,11 +1,11 @@
 """Audio decoding, probing, loudness and waveform peaks."""
 
-from audio.decode import SAMPLE_RATE, decode_pcm16, to_float32
-from audio.errors import AudioError
-from audio.peaks import compute_peaks
-from audio.playable import make_browser_playable
-from audio.probe import AudioInfo, probe_audio
-from audio.silence import Envelope, loudness_envelope
+from podalign.audio.decode import SAMPLE_RATE, decode_pcm16, to_float32
+from podalign.audio.errors import AudioError
+from podalign.audio.peaks import compute_peaks
+from podalign.audio.playable import make_browser_playable
+from podalign.audio.probe import AudioInfo, probe_audio
+from podalign.audio.silence import Envelope, loudness_envelope
 
 __all__ = [
     "SAMPLE_RATE",

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
-from audio.errors import AudioError
-from audio.ffmpeg import ffmpeg_exe
+from podalign.audio.errors import AudioError
+from podalign.audio.ffmpeg import ffmpeg_exe
 
 SAMPLE_RATE = 16000
 READ_BYTES = 1 << 20

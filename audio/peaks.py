@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
-from audio.decode import decode_pcm16
+from podalign.audio.decode import decode_pcm16
 
 PEAK_SAMPLE_RATE = 4000
 

@@ -7,9 +7,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from audio.errors import AudioError
-from audio.ffmpeg import ffmpeg_exe
-from audio.probe import probe_audio
+from podalign.audio.errors import AudioError
+from podalign.audio.ffmpeg import ffmpeg_exe
+from podalign.audio.probe import probe_audio
 
 # Codec and container pairs every current browser's <audio> plays.
 PLAYABLE = {

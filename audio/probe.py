@@ -7,8 +7,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio.errors import AudioError
-from audio.ffmpeg import ffmpeg_exe
+from podalign.audio.errors import AudioError
+from podalign.audio.ffmpeg import ffmpeg_exe
 
 DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 INPUT_FORMAT = re.compile(r"Input #0, ([^,]+(?:,[^,]+)*?), from")

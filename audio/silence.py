@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from audio.decode import SAMPLE_RATE
+from podalign.audio.decode import SAMPLE_RATE
 
 FRAME_SECONDS = 0.01
 BLOCK_FRAMES = 60_000

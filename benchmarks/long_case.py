@@ -15,9 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from audio import SAMPLE_RATE, decode_pcm16
-from audio.ffmpeg import ffmpeg_exe
-from transcripts import parse_transcript
+from podalign.audio import SAMPLE_RATE, decode_pcm16
+from podalign.audio.ffmpeg import ffmpeg_exe
+from podalign.transcripts import parse_transcript
 
 
 def build(case: Path, copies: int, out: Path) -> None:

@@ -24,8 +24,8 @@ def recognition_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recognition_cache: Path):
     """The web app on a fresh data dir. Jobs stay queued until ``run_jobs()`` runs them."""
-    from api import create_app
-    from api.app import ENV_VARS
+    from podalign.api import create_app
+    from podalign.api.app import ENV_VARS
 
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
@@ -42,7 +42,7 @@ def client(app):
 @pytest.fixture
 def run_jobs(app) -> Callable[[], int]:
     """Run every queued job here and now, as a worker would; returns how many ran."""
-    from api.jobs import jobs_of
+    from podalign.api.jobs import jobs_of
 
     huey = jobs_of(app).huey
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from aligner.cache import Recognition, RecognitionCache
-from aligner.models import DEFAULT_MODEL, model_id, resolve_model
-from aligner.recognise import RecognisedWord
-from audio import Envelope
+from podalign.aligner.cache import Recognition, RecognitionCache
+from podalign.aligner.models import DEFAULT_MODEL, model_id, resolve_model
+from podalign.aligner.recognise import RecognisedWord
+from podalign.audio import Envelope
 
 WORDS = [
     RecognisedWord("Welcome", 1.2, 1.62, 0.91),

@@ -18,11 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import aligner.pipeline
-from aligner import AlignmentError, align_transcript
-from audio import decode_pcm16, loudness_envelope
-from transcripts import Transcript, TurnStatus, parse_transcript
+from podalign.aligner import AlignmentError, align_transcript, pipeline
+from podalign.audio import decode_pcm16, loudness_envelope
+from podalign.transcripts import Transcript, TurnStatus, parse_transcript
 
 pytestmark = pytest.mark.slow
 
@@ -174,7 +172,7 @@ def test_realigning_an_edited_transcript_reuses_the_recognition(
     def no_recognition(*args, **kwargs):
         raise AssertionError("the recogniser ran although the recognition is cached")
 
-    monkeypatch.setattr(aligner.pipeline, "recognise", no_recognition)
+    monkeypatch.setattr(pipeline, "recognise", no_recognition)
     edited = (FIXTURES / "dialogue.txt").read_text().replace("Bob Okafor", "Robert Okafor")
     edited = edited.replace("for 10 years", "for ten years")
     progress = Progress()
@@ -193,7 +191,7 @@ def test_realigning_an_edited_transcript_reuses_the_recognition(
 def test_a_transcript_of_notes_only_is_refused_before_any_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aligner.pipeline, "recognise", None)
+    monkeypatch.setattr(pipeline, "recognise", None)
     transcript = parse_transcript(b"Host: [Music]\n\nHost: [Applause]\n", "notes.txt")
     with pytest.raises(AlignmentError, match="no spoken words"):
         align_transcript(FIXTURES / "dialogue.mp3", copy.deepcopy(transcript), cache_dir=tmp_path)
@@ -210,8 +208,8 @@ UNRELATED = "My grandmother grew runner beans up bamboo canes along the fence.".
 
 
 def test_forced_alignment_places_words_that_are_there(dialogue_samples: np.ndarray) -> None:
-    from aligner.forced import force_align
-    from aligner.models import load_model
+    from podalign.aligner.forced import force_align
+    from podalign.aligner.models import load_model
 
     onset = speech_bursts(FIXTURES / "dialogue.mp3")[1][0]
     placed = force_align(load_model("tiny.en"), dialogue_samples, 6.8, 12.3, BOB)
@@ -225,8 +223,8 @@ def test_forced_alignment_places_words_that_are_there(dialogue_samples: np.ndarr
 
 
 def test_forced_alignment_doubts_words_that_are_not_there(dialogue_samples: np.ndarray) -> None:
-    from aligner.forced import force_align
-    from aligner.models import load_model
+    from podalign.aligner.forced import force_align
+    from podalign.aligner.models import load_model
 
     placed = force_align(load_model("tiny.en"), dialogue_samples, 6.8, 12.3, UNRELATED)
     assert placed is not None and len(placed) == len(UNRELATED)
@@ -236,14 +234,14 @@ def test_forced_alignment_doubts_words_that_are_not_there(dialogue_samples: np.n
 
 
 def second_listen(samples: np.ndarray):
-    from aligner.models import load_model
-    from aligner.rescue import Rescuer
+    from podalign.aligner.models import load_model
+    from podalign.aligner.rescue import Rescuer
 
     return Rescuer(lambda: load_model("tiny.en"), lambda: samples, None)
 
 
 def test_a_second_listen_finds_the_words_of_a_turn(dialogue_samples: np.ndarray) -> None:
-    from aligner.timing import Span
+    from podalign.aligner.timing import Span
 
     (found,) = second_listen(dialogue_samples)([Span(6.8, 12.3, BOB)])
     assert all(m.is_matched for m in found)
@@ -255,7 +253,7 @@ THANKS = "Right, thank you very much for that.".split()
 
 
 def test_a_second_listen_finds_no_words_in_silence(dialogue_samples: np.ndarray) -> None:
-    from aligner.timing import Span
+    from podalign.aligner.timing import Span
 
     # dialogue.mp3 is digital silence until 1.2 s.
     (silent,) = second_listen(dialogue_samples)([Span(0.0, 1.1, THANKS)])

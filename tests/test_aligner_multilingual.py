@@ -8,10 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from aligner import align_transcript
-from aligner.models import resolve_model
-from transcripts import TurnStatus, parse_transcript
+from podalign.aligner import align_transcript
+from podalign.aligner.models import resolve_model
+from podalign.transcripts import TurnStatus, parse_transcript
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from aligner.normalise import FILLERS, normalise_word
+from podalign.aligner.normalise import FILLERS, normalise_word
 
 
 def tokens_of(text: str) -> list[str]:

@@ -6,11 +6,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
-
-from aligner.recognise import RecognisedWord
-from aligner.refine import clamp_long_words, refine_turn_edges
-from audio import Envelope
-from transcripts.model import Transcript, Turn, TurnStatus, Word
+from podalign.aligner.recognise import RecognisedWord
+from podalign.aligner.refine import clamp_long_words, refine_turn_edges
+from podalign.audio import Envelope
+from podalign.transcripts.model import Transcript, Turn, TurnStatus, Word
 
 QUIET, LOUD = -80.0, -20.0
 

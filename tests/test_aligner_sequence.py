@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from aligner.matching import match_words
-from aligner.recognise import RecognisedWord
-from aligner.sequence import Pair, align_tokens, is_match
+from podalign.aligner.matching import match_words
+from podalign.aligner.recognise import RecognisedWord
+from podalign.aligner.sequence import Pair, align_tokens, is_match
 
 
 def heard(text: str, start: float = 0.0, step: float = 0.3) -> list[RecognisedWord]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import copy
 
-from aligner.matching import WordMatch
-from aligner.normalise import normalise_word
-from aligner.recognise import RecognisedWord
-from aligner.timing import time_transcript
-from transcripts.model import Transcript, Turn, TurnStatus
+from podalign.aligner.matching import WordMatch
+from podalign.aligner.normalise import normalise_word
+from podalign.aligner.recognise import RecognisedWord
+from podalign.aligner.timing import time_transcript
+from podalign.transcripts.model import Transcript, Turn, TurnStatus
 
 DURATION = 60.0
 

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from aligner.windows import WINDOW_SECONDS, Window, activity, plan_windows
-from audio import Envelope
+from podalign.aligner.windows import WINDOW_SECONDS, Window, activity, plan_windows
+from podalign.audio import Envelope
 
 SILENCE = -80.0
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from api import create_app
+from podalign.api import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "s3cret-token"

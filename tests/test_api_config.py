@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from podalign.api import create_app
+from podalign.api.app import ENV_VARS
 
-from api import create_app
-from api.app import ENV_VARS
-from api.cli import build_parser
+from podalign.cli import build_parser
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-
-from api import create_app
-from api.files import remove_stale_uploads, staging_dir
+from podalign.api import create_app
+from podalign.api.files import remove_stale_uploads, staging_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -200,7 +199,7 @@ def test_an_upload_over_the_limit_is_413(tmp_path, monkeypatch):
 
 
 def test_a_transcript_file_over_its_own_limit_is_413(client, monkeypatch):
-    from api import uploads
+    from podalign.api import uploads
 
     monkeypatch.setattr(uploads, "MAX_TRANSCRIPT_BYTES", 100)
     response = client.post(
@@ -246,8 +245,8 @@ def test_a_server_bug_is_a_json_500_without_internals(app, client, upload, monke
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("api.serialize.summary", broken)
-    monkeypatch.setattr("api.episodes.summary", broken)
+    monkeypatch.setattr("podalign.api.serialize.summary", broken)
+    monkeypatch.setattr("podalign.api.episodes.summary", broken)
     app.testing = False  # as in production: errors are handled, not re-raised
     response = client.get(f"/api/episodes?x={episode_id}")
 

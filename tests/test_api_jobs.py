@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 from huey import RedisHuey, SqliteHuey
-
-from api import jobs
-from api.storage import claim_episode, get_db, get_episode, update_episode
+from podalign.api import jobs
+from podalign.api.storage import claim_episode, get_db, get_episode, update_episode
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIALOGUE = (FIXTURES / "dialogue.txt").read_text()

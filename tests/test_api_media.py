@@ -85,7 +85,7 @@ def test_peaks_cover_the_audio_and_are_cached(app, client, upload):
 
 
 def test_long_episodes_get_fewer_peaks_per_second():
-    from api.peaks import points_per_second
+    from podalign.api.peaks import points_per_second
 
     assert points_per_second(60) == 20
     assert points_per_second(3600) == 6

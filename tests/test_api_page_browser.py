@@ -71,7 +71,7 @@ def start_server(
     if token:
         env["PODALIGN_API_TOKEN"] = token
     log = (data_dir.parent / f"{data_dir.name}-server.log").open("wb")
-    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "podalign.cli", "serve", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--data-dir", str(data_dir), *extra],
         cwd=ROOT,

@@ -43,7 +43,7 @@ class Process:
         # A restarted server appends to its predecessor's log; read only its own part.
         self.offset = log.stat().st_size if log.exists() else 0
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", *args],
+            [sys.executable, "-m", "podalign.cli", *args],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
             stdout=log.open("ab"),

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 import srt
-
-from api.manual import follow_edits
-from api.storage import ManualTime
-from transcripts.model import Transcript, Turn
+from podalign.api.manual import follow_edits
+from podalign.api.storage import ManualTime
+from podalign.transcripts.model import Transcript, Turn
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIALOGUE = (FIXTURES / "dialogue.txt").read_text()

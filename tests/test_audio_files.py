@@ -9,9 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import audio.silence
-from audio import (
+from podalign.audio import (
     SAMPLE_RATE,
     AudioError,
     Envelope,
@@ -20,9 +18,10 @@ from audio import (
     loudness_envelope,
     make_browser_playable,
     probe_audio,
+    silence,
     to_float32,
 )
-from audio.ffmpeg import ffmpeg_exe
+from podalign.audio.ffmpeg import ffmpeg_exe
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -200,7 +199,7 @@ def test_envelope_blocks_give_the_same_levels(monkeypatch: pytest.MonkeyPatch) -
         np.int16
     )
     whole = loudness_envelope(samples).db
-    monkeypatch.setattr(audio.silence, "BLOCK_FRAMES", 7)
+    monkeypatch.setattr(silence, "BLOCK_FRAMES", 7)
     np.testing.assert_allclose(loudness_envelope(samples).db, whole, atol=1e-4)
 
 

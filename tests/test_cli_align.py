@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import wave
 from pathlib import Path
 
@@ -14,8 +15,7 @@ import numpy as np
 import pytest
 import srt
 import webvtt
-
-from audio import decode_pcm16, loudness_envelope
+from podalign.audio import decode_pcm16, loudness_envelope
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIALOGUE = FIXTURES / "dialogue.mp3"
@@ -40,7 +40,7 @@ loved the bright red flowers.
 
 def podalign_align(*args: str | Path, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["podalign", "align", *map(str, args)],
+        [sys.executable, "-m", "podalign.cli", "align", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -307,6 +307,8 @@ def test_silent_audio(tmp_path: Path) -> None:
 def test_an_unknown_output_extension(tmp_path: Path) -> None:
     proc = podalign_align(DIALOGUE, DIALOGUE_TEXT, "-o", tmp_path / "out.docx", "-q")
     message = assert_one_line_error(proc)
+    assert proc.returncode == 2, "a usage mistake is an argparse error"
+    assert "usage: podalign" in proc.stderr
     assert "out.docx" in message and ".json" in message
     assert not (tmp_path / "out.docx").exists()
 
@@ -332,8 +334,8 @@ def test_a_transcript_of_other_audio_is_refused(tmp_path: Path, recognition_cach
 
 @pytest.mark.slow
 def test_a_damaged_cache_entry_is_recognised_afresh(tmp_path: Path) -> None:
-    from aligner.cache import RecognitionCache
-    from aligner.models import model_id
+    from podalign.aligner.cache import RecognitionCache
+    from podalign.aligner.models import model_id
 
     cache = RecognitionCache(tmp_path / "cache")
     key = cache.key(DIALOGUE, model_id("tiny.en"), None)

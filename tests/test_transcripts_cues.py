@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from transcripts.cues import (
+from podalign.transcripts.cues import (
     MAX_CHARS_PER_SECOND,
     MAX_CUE_SECONDS,
     MIN_CUE_SECONDS,
     cut_cues,
     turn_span,
 )
-from transcripts.model import Transcript, Turn, Word, is_bracketed_note
+from podalign.transcripts.model import Transcript, Turn, Word, is_bracketed_note
 
 EPS = 0.0015  # cue times are whole milliseconds
 

@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from transcripts import TranscriptError, parse_transcript
+from podalign.transcripts import TranscriptError, parse_transcript
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = REPO.parent / "shared" / "bench" / "cases"

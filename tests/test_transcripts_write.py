@@ -10,8 +10,7 @@ import pysubs2
 import pytest
 import srt
 import webvtt
-
-from transcripts import (
+from podalign.transcripts import (
     FORMATS,
     Transcript,
     Turn,

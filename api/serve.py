@@ -9,55 +9,10 @@ import threading
 
 import waitress
 from flask import Flask
-
-from api import files, jobs
-from api.app import create_app
+from podalign.api import files, jobs
+from podalign.api.app import create_app
 
 log = logging.getLogger("podalign")
-
-
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    """Add the ``serve`` and ``worker`` commands."""
-    serve = commands.add_parser(
-        "serve",
-        help="run the web app and JSON API, with job workers inside",
-        description="Serve the player pages and JSON API with waitress. Jobs run on worker"
-        " threads in this process (see --workers); with PODALIGN_REDIS_URL set, `podalign"
-        " worker` can run more of them on other machines sharing the data dir.",
-    )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
-    serve.add_argument(
-        "--port", type=int, default=8000, help="port to listen on; 0 picks a free one (%(default)s)"
-    )
-    serve.add_argument(
-        "--threads", type=int, default=8, help="threads answering HTTP requests (%(default)s)"
-    )
-    _add_common(serve)
-    serve.set_defaults(run=run_serve)
-
-    worker = commands.add_parser(
-        "worker",
-        help="run alignment jobs only (no web server)",
-        description="Run job workers against the queue of a data dir shared with `podalign"
-        " serve`: Redis when PODALIGN_REDIS_URL is set, else the data dir's SQLite queue"
-        " (same machine only).",
-    )
-    _add_common(worker)
-    worker.set_defaults(run=run_worker)
-
-
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data-dir",
-        help="where episodes, the database and the queue live"
-        " (default: $PODALIGN_DATA_DIR or ./podalign-data)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="alignment jobs run at once; each keeps about two cores busy (%(default)s)",
-    )
 
 
 def run_serve(args: argparse.Namespace) -> int:

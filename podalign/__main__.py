@@ -1,0 +1,5 @@
+import sys
+
+from podalign.cli import main
+
+sys.exit(main())
