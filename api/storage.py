@@ -18,44 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from flask import Flask, current_app, g
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS episodes (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    status TEXT NOT NULL,
-    progress INTEGER NOT NULL DEFAULT 0,
-    stage TEXT,
-    error TEXT,
-    duration REAL NOT NULL,
-    audio_file TEXT NOT NULL,
-    audio_filename TEXT,
-    audio_mimetype TEXT NOT NULL,
-    playable_file TEXT,
-    transcript_file TEXT NOT NULL,
-    transcript_filename TEXT,
-    turn_count INTEGER NOT NULL,
-    speakers TEXT NOT NULL,
-    untimed_turns INTEGER,
-    revision INTEGER NOT NULL DEFAULT 1,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    worker TEXT,
-    heartbeat_at REAL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS episodes_newest ON episodes (created_at DESC);
-CREATE INDEX IF NOT EXISTS episodes_status ON episodes (status);
-CREATE TABLE IF NOT EXISTS manual_turns (
-    episode_id TEXT NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
-    turn_index INTEGER NOT NULL,
-    start_time REAL NOT NULL,
-    end_time REAL NOT NULL,
-    speaker TEXT,
-    text TEXT NOT NULL,
-    PRIMARY KEY (episode_id, turn_index)
-);
-"""
+from podalign.api.migrations import migrate
 
 
 class EpisodeStatus(StrEnum):
@@ -122,11 +85,11 @@ class ManualTime:
 
 
 def init_app(app: Flask) -> None:
-    """Create the schema and close each request's connection when it ends."""
+    """Bring the schema up to date and close each request's connection when it ends."""
     db = connect(database_path(app.config["DATA_DIR"]))
     try:
         db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(SCHEMA)
+        migrate(db)
     finally:
         db.close()
     app.teardown_appcontext(close_db)
