@@ -44,8 +44,6 @@ class Turn:
     confidence: float | None = None
     status: TurnStatus = TurnStatus.PENDING
     words: list[Word] = field(default_factory=list)
-    hint_start: float | None = None
-    hint_end: float | None = None
 
     def __post_init__(self) -> None:
         if not self.words:
