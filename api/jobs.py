@@ -185,9 +185,13 @@ def _finish(app: Flask, db: sqlite3.Connection, row: sqlite3.Row, result: Transc
             log.info("Dropped the result of %s: superseded while running", row["id"])
             return
         files.write_json(folder / "result.json", result.to_dict())
+        # A new result: edits made on the old one can neither be undone nor collide with it.
+        storage.clear_history(db, row["id"])
+        current = storage.get_episode(db, row["id"])
         storage.update_episode(
             db,
             row["id"],
+            transcript_revision=current["transcript_revision"] + 1,
             status="done",
             progress=100,
             stage=None,

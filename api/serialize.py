@@ -28,6 +28,7 @@ def summary(row: sqlite3.Row) -> dict:
         "id": episode_id,
         "title": row["title"],
         "status": row["status"],
+        "revision": row["transcript_revision"],
         "progress": row["progress"],
         "stage": row["stage"],
         "error": row["error"],

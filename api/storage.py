@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS episodes (
     speakers TEXT NOT NULL,
     untimed_turns INTEGER,
     revision INTEGER NOT NULL DEFAULT 1,
+    transcript_revision INTEGER NOT NULL DEFAULT 1,
     attempts INTEGER NOT NULL DEFAULT 0,
     worker TEXT,
     heartbeat_at REAL,
@@ -54,6 +55,16 @@ CREATE TABLE IF NOT EXISTS manual_turns (
     speaker TEXT,
     text TEXT NOT NULL,
     PRIMARY KEY (episode_id, turn_index)
+);
+CREATE TABLE IF NOT EXISTS transcript_changes (
+    episode_id TEXT NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    change TEXT NOT NULL,
+    undone INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (episode_id, seq)
 );
 """
 
@@ -225,3 +236,86 @@ def replace_manual_times(
     db.execute("DELETE FROM manual_turns WHERE episode_id = ?", (episode_id,))
     for manual in manuals:
         set_manual_time(db, episode_id, manual)
+
+
+@dataclass(frozen=True)
+class StoredChange:
+    """One edit in an episode's history; ``revision`` is the one it produced."""
+
+    seq: int
+    revision: int
+    label: str
+    change: dict
+    undone: bool
+    created_at: str
+
+
+# Older changes are forgotten: a replace across a long episode stores every turn it touched.
+MAX_HISTORY = 200
+
+
+def add_change(
+    db: sqlite3.Connection, episode_id: str, revision: int, label: str, change: dict
+) -> StoredChange:
+    """Record a new change; the changes undone before it can no longer be redone."""
+    db.execute("DELETE FROM transcript_changes WHERE episode_id = ? AND undone = 1", (episode_id,))
+    seq = db.execute(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM transcript_changes WHERE episode_id = ?",
+        (episode_id,),
+    ).fetchone()[0]
+    stored = StoredChange(seq, revision, label, change, False, now_iso())
+    db.execute(
+        "INSERT INTO transcript_changes"
+        " (episode_id, seq, revision, label, change, undone, created_at)"
+        " VALUES (?, ?, ?, ?, ?, 0, ?)",
+        (episode_id, seq, revision, label, json.dumps(change), stored.created_at),
+    )
+    db.execute(
+        "DELETE FROM transcript_changes WHERE episode_id = ? AND seq <= ?",
+        (episode_id, seq - MAX_HISTORY),
+    )
+    return stored
+
+
+def change_history(db: sqlite3.Connection, episode_id: str) -> list[StoredChange]:
+    """The episode's changes, oldest first, without their contents."""
+    rows = db.execute(
+        "SELECT seq, revision, label, undone, created_at FROM transcript_changes"
+        " WHERE episode_id = ? ORDER BY seq",
+        (episode_id,),
+    ).fetchall()
+    return [StoredChange(r[0], r[1], r[2], {}, bool(r[3]), r[4]) for r in rows]
+
+
+def change_to_undo(db: sqlite3.Connection, episode_id: str) -> StoredChange | None:
+    return _one_change(
+        db, "WHERE episode_id = ? AND undone = 0 ORDER BY seq DESC LIMIT 1", episode_id
+    )
+
+
+def change_to_redo(db: sqlite3.Connection, episode_id: str) -> StoredChange | None:
+    return _one_change(db, "WHERE episode_id = ? AND undone = 1 ORDER BY seq LIMIT 1", episode_id)
+
+
+def mark_change(
+    db: sqlite3.Connection, episode_id: str, seq: int, *, undone: bool, revision: int
+) -> None:
+    db.execute(
+        "UPDATE transcript_changes SET undone = ?, revision = ? WHERE episode_id = ? AND seq = ?",
+        (int(undone), revision, episode_id, seq),
+    )
+
+
+def clear_history(db: sqlite3.Connection, episode_id: str) -> None:
+    """Forget the changes: they describe a transcript that a new alignment replaced."""
+    db.execute("DELETE FROM transcript_changes WHERE episode_id = ?", (episode_id,))
+
+
+def _one_change(db: sqlite3.Connection, where: str, episode_id: str) -> StoredChange | None:
+    row = db.execute(
+        "SELECT seq, revision, label, change, undone, created_at FROM transcript_changes " + where,
+        (episode_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return StoredChange(row[0], row[1], row[2], json.loads(row[3]), bool(row[4]), row[5])
