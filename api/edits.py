@@ -25,7 +25,14 @@ from podalign.api.auth import require_token
 from podalign.api.errors import conflict
 from podalign.api.manual import apply_manual_times
 from podalign.api.serialize import load_transcript
-from podalign.api.storage import ManualTime, StoredChange, get_db, transaction
+from podalign.api.storage import (
+    Episode,
+    EpisodeStatus,
+    ManualTime,
+    StoredChange,
+    get_db,
+    transaction,
+)
 from podalign.transcripts import untimed_turn_count
 from podalign.transcripts.edits import (
     Change,
@@ -54,7 +61,7 @@ class Edited:
     """An episode's transcript as it is being changed, inside the write lock."""
 
     db: sqlite3.Connection
-    row: sqlite3.Row
+    episode: Episode
     transcript: Transcript
     revision: int
 
@@ -170,12 +177,12 @@ def find_and_replace(episode_id: str) -> dict:
         abort(400, f"dry_run must be true or false; got {dry_run!r}.")
     if dry_run:
         db = get_db()
-        row = _episode_or_404(db, episode_id)
-        transcript, _manual = load_transcript(db, row)
+        episode = _episode_or_404(db, episode_id)
+        transcript, _manual = load_transcript(db, episode)
         found = _edit(lambda: replace_text(transcript, find, replacement))
         return {
             "dry_run": True,
-            "revision": row["transcript_revision"],
+            "revision": episode.transcript_revision,
             "occurrences": found.occurrences,
             "count": len(found.change.splices),
             "turns": [s.at for s in found.change.splices],
@@ -193,12 +200,12 @@ def find_and_replace(episode_id: str) -> dict:
 @bp.get("/revisions")
 def revisions(episode_id: str) -> dict:
     db = get_db()
-    row = _episode_or_404(db, episode_id)
+    episode = _episode_or_404(db, episode_id)
     history = storage.change_history(db, episode_id)
     done = [c for c in history if not c.undone]
     undone = [c for c in history if c.undone]
     return {
-        "revision": row["transcript_revision"],
+        "revision": episode.transcript_revision,
         "undo": done[-1].label if done else None,
         "redo": undone[0].label if undone else None,
         "changes": [_entry(c) for c in history],
@@ -248,21 +255,21 @@ def _editing(episode_id: str, body: dict, *, aligned: bool = True) -> Iterator[E
         )
     db = get_db()
     with transaction(db):
-        row = _episode_or_404(db, episode_id)
-        current = row["transcript_revision"]
+        episode = _episode_or_404(db, episode_id)
+        current = episode.transcript_revision
         if revision != current:
             conflict(
                 f"The transcript changed since revision {revision}; it is now at revision"
                 f" {current}. Reload it and make the change again.",
                 current,
             )
-        if aligned and row["status"] != "done":
+        if aligned and episode.status != EpisodeStatus.DONE:
             conflict(
-                f"The episode is {row['status']}; its text can be edited once it is aligned.",
+                f"The episode is {episode.status}; its text can be edited once it is aligned.",
                 current,
             )
-        transcript, _manual = load_transcript(db, row)
-        yield Edited(db, row, transcript, current)
+        transcript, _manual = load_transcript(db, episode)
+        yield Edited(db, episode, transcript, current)
 
 
 def _commit(edited: Edited, change: Change) -> StoredChange | None:
@@ -270,18 +277,18 @@ def _commit(edited: Edited, change: Change) -> StoredChange | None:
     if not change.splices:
         return None
     _apply(edited, change)
-    row = edited.row
+    episode = edited.episode
     if change.retime:
-        folder = files.episode_dir(current_app.config["DATA_DIR"], row["id"])
+        folder = files.episode_dir(current_app.config["DATA_DIR"], episode.id)
         heard = cached_recognition(
-            folder / row["audio_file"],
+            folder / episode.audio_file,
             current_app.config["MODEL"],
             Path(current_app.config["CACHE_DIR"]),
         )
         for index in change.retime:
             retime_turn(edited.transcript, index, heard)
     stored = storage.add_change(
-        edited.db, row["id"], edited.revision, change.label, change.to_dict()
+        edited.db, episode.id, edited.revision, change.label, change.to_dict()
     )
     _save(edited)
     return stored
@@ -297,28 +304,29 @@ def _apply(edited: Edited, change: Change) -> None:
 
 def _save(edited: Edited) -> None:
     """The database first, the file last: a failed write rolls the rows back."""
-    transcript, row = edited.transcript, edited.row
+    transcript, episode = edited.transcript, edited.episode
     manual = [
         ManualTime(turn.index, turn.start, turn.end, turn.speaker, turn.text)
         for turn in transcript.turns
         if turn.status == TurnStatus.MANUAL and turn.start is not None and turn.end is not None
     ]
-    storage.replace_manual_times(edited.db, row["id"], manual)
-    storage.update_episode(
+    storage.replace_manual_times(edited.db, episode.id, manual)
+    aligned = episode.status == EpisodeStatus.DONE
+    storage.record_edit(
         edited.db,
-        row["id"],
+        episode,
         transcript_revision=edited.revision,
         turn_count=len(transcript.turns),
         speakers=transcript.speakers,
-        untimed_turns=untimed_turn_count(transcript) if row["status"] == "done" else None,
+        untimed_turns=untimed_turn_count(transcript) if aligned else episode.untimed_turns,
     )
-    folder = files.episode_dir(current_app.config["DATA_DIR"], row["id"])
+    folder = files.episode_dir(current_app.config["DATA_DIR"], episode.id)
     files.write_json(folder / "result.json", transcript.to_dict())
 
 
 def _with_times(edited: Edited, index: int, change: Change, start: float, end: float | None):
     """The change, with the turn's times set by hand on top of it."""
-    transcript, duration = edited.transcript, edited.row["duration"]
+    transcript, duration = edited.transcript, edited.episode.duration
     turn = transcript.turns[index]
     if end is None:
         end = _default_end(transcript, index, start, duration)
@@ -382,11 +390,11 @@ def _edit(make: Callable[[], Any]) -> Any:
         abort(400, str(error))
 
 
-def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> sqlite3.Row:
-    row = storage.get_episode(db, episode_id)
-    if row is None:
+def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> Episode:
+    episode = storage.get_episode(db, episode_id)
+    if episode is None:
         abort(404, f"No episode {episode_id!r}.")
-    return row
+    return episode
 
 
 def _turn(transcript: Transcript, index: int):
