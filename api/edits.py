@@ -239,6 +239,7 @@ def _step(episode_id: str, *, undo: bool) -> dict:
         storage.mark_change(
             edited.db, episode_id, stored.seq, undone=undo, revision=edited.revision
         )
+        _save(edited)
         entry = StoredChange(stored.seq, edited.revision, stored.label, {}, undo, stored.created_at)
     return _answer(edited, change, entry)
 
