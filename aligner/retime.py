@@ -94,9 +94,9 @@ def retime_turn(transcript: Transcript, index: int, heard: Heard | None) -> None
         if not any(w.spoken and w.start is not None for w in turn.words):
             _spread(turn, lo, hi)
         return
-    timed = [w for w in turn.words if w.spoken and w.start is not None]
+    timed = [(w.start, w.end) for w in turn.words if w.spoken and w.start is not None]
     if timed:
-        turn.start, turn.end = timed[0].start, max(timed[0].start, timed[-1].end or 0.0)
+        turn.start, turn.end = timed[0][0], max(timed[0][0], timed[-1][1] or 0.0)
     else:
         turn.start = turn.end = None
         turn.status = TurnStatus.NOT_FOUND

@@ -7,6 +7,7 @@ from typing import NoReturn
 
 from flask import Flask, Response, abort, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.sansio.response import Response as BaseResponse
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, handle_unexpected_error)
 
 
-def handle_http_error(error: HTTPException) -> Response | HTTPException:
+def handle_http_error(error: HTTPException) -> BaseResponse | HTTPException:
     # Pages keep Flask's HTML error pages; the API speaks JSON.
     if not request.path.startswith("/api/"):
         return error

@@ -171,7 +171,11 @@ def merge_turns(transcript: Transcript, index: int) -> Change:
     merged = _part(first, words, first.speaker)
     statuses = {first.status, second.status}
     if TurnStatus.MANUAL in statuses:
-        spans = [(t.start, t.end) for t in (first, second) if t.status == TurnStatus.MANUAL]
+        spans = [
+            (t.start, t.end)
+            for t in (first, second)
+            if t.status == TurnStatus.MANUAL and t.start is not None and t.end is not None
+        ]
         merged.start = min(s for s, _ in spans)
         merged.end = max(e for _, e in spans)
         merged.status = TurnStatus.MANUAL
@@ -205,12 +209,14 @@ def delete_turn(transcript: Transcript, index: int) -> Change:
 def _part(turn: Turn, words: list[Word], speaker: str | None) -> Turn:
     """A turn made of some of ``turn``'s words (already copied), spanning their times."""
     part = replace(turn, speaker=speaker, text=" ".join(w.text for w in words), words=words)
-    timed = [w for w in words if w.spoken and w.start is not None and w.end is not None]
+    timed = [
+        (w.start, w.end) for w in words if w.spoken and w.start is not None and w.end is not None
+    ]
     if not timed:
         part.start = part.end = None
         part.status = TurnStatus.NOT_FOUND
         return part
-    part.start, part.end = timed[0].start, max(timed[0].start, timed[-1].end)
+    part.start, part.end = timed[0][0], max(timed[0][0], timed[-1][1])
     if part.status in (TurnStatus.NOT_FOUND, TurnStatus.PENDING):
         part.status = TurnStatus.ESTIMATED
     return part

@@ -14,7 +14,7 @@ def is_native_json(data: object) -> bool:
 
 
 def parse_native_json(data: dict) -> Transcript:
-    turns = []
+    turns: list[Turn] = []
     for item in data["turns"]:
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             continue
