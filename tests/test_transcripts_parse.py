@@ -9,7 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
-from podalign.transcripts import TranscriptError, parse_transcript
+from podalign.transcripts import (
+    Transcript,
+    TranscriptError,
+    Turn,
+    parse_transcript,
+    write_transcript,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = REPO.parent / "shared" / "bench" / "cases"
@@ -556,3 +562,18 @@ def test_turn_words_are_always_the_text_split_on_whitespace() -> None:
     ):
         for turn in transcript.turns:
             assert [w.text for w in turn.words] == turn.text.split()
+
+
+def test_podalign_json_reads_back_every_turn_as_it_was_written() -> None:
+    original = Transcript(
+        [Turn(0, "Ann", "Hi there."), Turn(1, "Ann", "Again [laughs] me."), Turn(2, None, "Hm.")],
+        title="Ep",
+    )
+    transcript = parse_transcript(write_transcript(original, "json").encode(), "edited.json")
+    assert transcript.source_format == "podalign-json" and transcript.title == "Ep"
+    assert [(t.speaker, t.text) for t in transcript.turns] == [
+        ("Ann", "Hi there."),
+        ("Ann", "Again [laughs] me."),
+        (None, "Hm."),
+    ]
+    assert all(w.start is None for t in transcript.turns for w in t.words)
