@@ -836,6 +836,7 @@
       const { revision, ...updated } = data || {};
       state.episode.revision = revision;
       view.turn = { ...view.turn, ...updated };
+      document.dispatchEvent(new CustomEvent("podalign:changed"));
       if (view.draftStart === start) view.draftStart = null;
       renderTurnMeta(view);
       renderText(view, []);
