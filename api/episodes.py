@@ -10,10 +10,11 @@ import sqlite3
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
-from podalign.api import files, jobs, storage, uploads
+from podalign.api import files, jobs, search_index, storage, uploads
 from podalign.api.auth import require_token
 from podalign.api.manual import apply_manual_times, follow_edits
 from podalign.api.peaks import ensure_peaks
+from podalign.api.publish import export_options
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
 from podalign.api.storage import ManualTime, get_db, transaction
 from podalign.transcripts import FORMATS, write_transcript
@@ -108,6 +109,7 @@ def delete(episode_id: str) -> tuple[str, int]:
     with transaction(db):
         if not storage.delete_episode(db, episode_id):
             abort(404, f"No episode {episode_id!r}.")
+        search_index.drop_episode(db, episode_id)
     # A job still running on it notices at its next progress write and stops.
     files.remove_tree(files.episode_dir(current_app.config["DATA_DIR"], episode_id))
     return "", 204
@@ -140,9 +142,10 @@ def download(episode_id: str, key: str) -> Response:
         abort(409, f"The episode is {row['status']}; its transcript can be downloaded once done.")
     transcript, _manual = load_transcript(db, row)
     fmt, suffix = EXPORTS[key]
+    options = export_options(fmt, request.args)
     filename = slugify(row["title"]) + suffix
     return Response(
-        write_transcript(transcript, fmt),
+        write_transcript(transcript, fmt, **options),
         mimetype=FORMATS[fmt][1],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -183,6 +186,7 @@ def correct_turn(episode_id: str, index: int) -> dict:
         storage.set_manual_time(
             db, episode_id, ManualTime(index, start, end, turn.speaker, turn.text)
         )
+        search_index.move_turn(db, episode_id, index, start)
     apply_manual_times(transcript, [ManualTime(index, start, end, turn.speaker, turn.text)])
     return {**turn.to_dict(), "manual": True}
 
@@ -214,6 +218,8 @@ def realign(episode_id: str) -> tuple[dict, int, dict]:
             speakers=transcript.speakers,
             untimed_turns=None,
         )
+        # Searchable again once the new alignment is done.
+        search_index.drop_episode(db, episode_id)
     # After the commit: a failed update must not leave the new, untimed text under the
     # old "done" row. A crash right here leaves the old result until the job rewrites it.
     files.write_json(folder / "result.json", transcript.to_dict())

@@ -26,7 +26,8 @@ from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.signals import SIGNAL_INTERRUPTED
 from podalign.aligner import AlignmentError, align_transcript
-from podalign.api import files, storage
+from podalign.api import files, search_index, storage
+from podalign.api.manual import apply_manual_times
 from podalign.api.peaks import ensure_peaks
 from podalign.audio import AudioError, make_browser_playable
 from podalign.transcripts import TranscriptError, parse_transcript, untimed_turn_count
@@ -198,6 +199,8 @@ def _finish(app: Flask, db: sqlite3.Connection, row: sqlite3.Row, result: Transc
             speakers=result.speakers,
             untimed_turns=untimed_turn_count(result),
         )
+        apply_manual_times(result, storage.manual_times(db, row["id"]))
+        search_index.index_episode(db, row["id"], result)
     log.info("Aligned %s", row["id"])
 
 

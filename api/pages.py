@@ -27,3 +27,8 @@ def library():
 @bp.get("/episodes/<episode_id>")
 def episode(episode_id: str):
     return render_template("episode.html", episode_id=episode_id)
+
+
+@bp.get("/embed/<episode_id>")
+def embed(episode_id: str):
+    return render_template("embed.html", episode_id=episode_id)

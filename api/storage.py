@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
+from podalign.api import chapter_store, search_index
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS episodes (
@@ -74,7 +75,7 @@ def init_app(app: Flask) -> None:
     db = connect(database_path(app.config["DATA_DIR"]))
     try:
         db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(SCHEMA)
+        db.executescript(SCHEMA + chapter_store.SCHEMA + search_index.SCHEMA)
     finally:
         db.close()
     app.teardown_appcontext(close_db)
