@@ -11,14 +11,6 @@ import sqlite3
 
 from podalign.transcripts import Chapter
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS episode_chapters (
-    episode_id TEXT PRIMARY KEY REFERENCES episodes (id) ON DELETE CASCADE,
-    revision INTEGER NOT NULL,
-    chapters TEXT NOT NULL
-);
-"""
-
 
 def chapters_of(db: sqlite3.Connection, episode_id: str) -> tuple[int, list[Chapter]]:
     """(revision, chapters); revision 0 and no chapters before the first save."""

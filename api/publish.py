@@ -13,11 +13,12 @@ from flask import Blueprint, Response, abort, current_app, request
 from podalign.api import chapter_store, files, search_index, storage
 from podalign.api.auth import require_token
 from podalign.api.serialize import load_transcript, slugify
-from podalign.api.storage import get_db, transaction
+from podalign.api.storage import Episode, EpisodeStatus, get_db, transaction
 from podalign.transcripts import (
     PRESETS,
     Chapter,
     ChapterError,
+    Suggestion,
     checked_chapters,
     snap_start,
     suggest_chapters,
@@ -81,10 +82,10 @@ def export_options(fmt: str, args: MultiDict) -> dict:
 def chapters(episode_id: str) -> dict:
     """The chapters being edited, their revision, and suggestions not yet taken."""
     db = get_db()
-    row = _episode_or_404(db, episode_id)
+    episode = _episode_or_404(db, episode_id)
     revision, chapters = chapter_store.chapters_of(db, episode_id)
     taken = {round(c.start, 2) for c in chapters}
-    suggestions = [s.to_dict() for s in _suggestions(db, row) if round(s.start, 2) not in taken]
+    suggestions = [s.to_dict() for s in _suggestions(db, episode) if round(s.start, 2) not in taken]
     return {
         "revision": revision,
         "chapters": [_chapter_dict(c) for c in chapters],
@@ -108,7 +109,7 @@ def save_chapters(episode_id: str) -> dict:
     wanted = [_chapter_from(item) for item in body["chapters"]]
     db = get_db()
     with transaction(db):
-        row = _episode_or_404(db, episode_id)
+        episode = _episode_or_404(db, episode_id)
         revision, _ = chapter_store.chapters_of(db, episode_id)
         if given != revision:
             abort(
@@ -116,10 +117,10 @@ def save_chapters(episode_id: str) -> dict:
                 f"The chapters changed since you loaded them (revision {revision}, not {given});"
                 " reload them and make your change again.",
             )
-        transcript, _manual = load_transcript(db, row)
+        transcript, _manual = load_transcript(db, episode)
         snapped = [Chapter(snap_start(transcript, c.start), c.title) for c in wanted]
         try:
-            kept = checked_chapters(snapped, row["duration"])
+            kept = checked_chapters(snapped, episode.duration)
         except ChapterError as error:
             abort(400, str(error))
         revision = chapter_store.save_chapters(db, episode_id, revision, kept)
@@ -145,22 +146,22 @@ def _chapter_dict(chapter: Chapter) -> dict:
     return {"startTime": round(chapter.start, 3), "title": chapter.title}
 
 
-def _suggestions(db: sqlite3.Connection, row: sqlite3.Row) -> list:
-    if row["status"] != "done":
+def _suggestions(db: sqlite3.Connection, episode: Episode) -> list[Suggestion]:
+    if episode.status is not EpisodeStatus.DONE:
         return []
-    folder = files.episode_dir(current_app.config["DATA_DIR"], row["id"])
-    page = decode_text((folder / row["transcript_file"]).read_bytes())
-    transcript, _manual = load_transcript(db, row)
+    folder = files.episode_dir(current_app.config["DATA_DIR"], episode.id)
+    page = decode_text((folder / episode.transcript_file).read_bytes())
+    transcript, _manual = load_transcript(db, episode)
     return suggest_chapters(page, transcript)
 
 
 def _chapter_export(episode_id: str, suffix: str, mimetype: str, render) -> Response:
     db = get_db()
-    row = _episode_or_404(db, episode_id)
+    episode = _episode_or_404(db, episode_id)
     _revision, chapters = chapter_store.chapters_of(db, episode_id)
-    filename = slugify(row["title"]) + suffix
+    filename = slugify(episode.title) + suffix
     return Response(
-        render(chapters, row),
+        render(chapters, episode),
         mimetype=mimetype,
         headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
@@ -172,7 +173,7 @@ def chapters_json(episode_id: str) -> Response:
         episode_id,
         ".chapters.json",
         CHAPTERS_MIMETYPE,
-        lambda chapters, row: write_chapters_json(chapters, row["duration"], row["title"]),
+        lambda chapters, episode: write_chapters_json(chapters, episode.duration, episode.title),
     )
 
 
@@ -182,7 +183,7 @@ def chapters_vtt(episode_id: str) -> Response:
         episode_id,
         ".chapters.vtt",
         "text/vtt",
-        lambda chapters, row: write_chapters_vtt(chapters, row["duration"]),
+        lambda chapters, episode: write_chapters_vtt(chapters, episode.duration),
     )
 
 
@@ -192,7 +193,7 @@ def chapters_txt(episode_id: str) -> Response:
         episode_id,
         ".chapters.txt",
         "text/plain",
-        lambda chapters, row: write_show_notes(chapters, row["duration"]),
+        lambda chapters, episode: write_show_notes(chapters, episode.duration),
     )
 
 
@@ -212,8 +213,8 @@ def search() -> dict:
     return {"query": query, "results": [hit.to_dict() for hit in hits]}
 
 
-def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> sqlite3.Row:
-    row = storage.get_episode(db, episode_id)
-    if row is None:
+def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> Episode:
+    episode = storage.get_episode(db, episode_id)
+    if episode is None:
         abort(404, f"No episode {episode_id!r}.")
-    return row
+    return episode

@@ -1,6 +1,6 @@
 """Full-text search over every episode's turns, in an SQLite FTS5 table.
 
-The table holds one row per timed turn of each aligned episode: its text is
+The table (made by migrations.py) holds one row per timed turn of each aligned episode: its text is
 indexed, the rest rides along. Rows are written when an alignment finishes,
 moved when a turn's time is corrected by hand, and dropped when the episode is
 re-aligned or deleted.
@@ -14,19 +14,6 @@ from dataclasses import dataclass
 
 from podalign.transcripts.cues import turn_span
 from podalign.transcripts.model import Transcript
-
-# The prefix indexes keep search-as-you-type fast on one- to three-letter prefixes.
-SCHEMA = """
-CREATE VIRTUAL TABLE IF NOT EXISTS turn_search USING fts5(
-    text,
-    speaker UNINDEXED,
-    episode_id UNINDEXED,
-    turn_index UNINDEXED,
-    start UNINDEXED,
-    tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '1 2 3'
-);
-"""
 
 MAX_QUERY_CHARS = 200
 RANKED_CANDIDATES = 2000

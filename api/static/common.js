@@ -24,6 +24,8 @@ window.podalign = (function () {
     download: "M12 3a1 1 0 0 1 1 1v9.6l3.3-3.3a1 1 0 1 1 1.4 1.4l-5 5a1 1 0 0 1-1.4 0l-5-5a1 1 0 1 1 1.4-1.4l3.3 3.3V4a1 1 0 0 1 1-1zM5 19h14a1 1 0 1 1 0 2H5a1 1 0 1 1 0-2z",
     audio: "M12 3v10.55A4 4 0 1 0 14 17V7h4V3h-6z",
     text: "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm2 16H8v-2h8v2zm0-4H8v-2h8v2zm-3-5V3.5L18.5 9H13z",
+    flag: "M6 3a1 1 0 0 1 1 1v.5h10.5a.8.8 0 0 1 .66 1.25L16 9.5l2.16 3.75a.8.8 0 0 1-.66 1.25H7V20a1 1 0 1 1-2 0V4a1 1 0 0 1 1-1z",
+    search: "M10 3a7 7 0 0 1 5.6 11.2l4.6 4.6a1 1 0 0 1-1.4 1.4l-4.6-4.6A7 7 0 1 1 10 3zm0 2a5 5 0 1 0 0 10 5 5 0 0 0 0-10z",
     down: "M12 4a1 1 0 0 1 1 1v11.6l4.3-4.3a1 1 0 1 1 1.4 1.4l-6 6a1 1 0 0 1-1.4 0l-6-6a1 1 0 1 1 1.4-1.4l4.3 4.3V5a1 1 0 0 1 1-1z",
   };
 
@@ -305,7 +307,11 @@ window.podalign = (function () {
     bar.querySelector(".progress-bar").style.width = value + "%";
   }
 
-  const STATUS_LABELS = { queued: "Queued", running: "Aligning", done: "Ready", failed: "Failed" };
+  // An episode's statuses, NAME -> value, as the server's EpisodeStatus serves them into the page.
+  const STATUS = Object.freeze(JSON.parse(document.body.dataset.statuses));
+  const STATUS_LABELS = {
+    [STATUS.QUEUED]: "Queued", [STATUS.RUNNING]: "Aligning", [STATUS.DONE]: "Ready", [STATUS.FAILED]: "Failed",
+  };
 
   function statusLabel(status) {
     return STATUS_LABELS[status] || status || "Unknown";
@@ -314,7 +320,7 @@ window.podalign = (function () {
   fillIcons();
 
   return {
-    ROOT, el, icon, formatTime, formatDuration, formatDate, speakerColor,
+    ROOT, STATUS, el, icon, formatTime, formatDuration, formatDate, speakerColor,
     request, upload, toast, copyText, isTyping, setProgress, statusLabel,
   };
 })();
