@@ -27,8 +27,9 @@ window.podalign.moments = (function () {
     return { start, end };
   }
 
+  /* Hundredths, rounded outwards; the nudge keeps 8.04 * 100 = 803.99… at 8.04. */
   function round2(seconds, up) {
-    return (up ? Math.ceil(seconds * 100) : Math.floor(seconds * 100)) / 100;
+    return (up ? Math.ceil(seconds * 100 - 1e-6) : Math.floor(seconds * 100 + 1e-6)) / 100;
   }
 
   /* The page's own URL with #t=START,END, widened to hundredths so no word is cut. */
