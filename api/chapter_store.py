@@ -1,7 +1,7 @@
-"""An episode's chapters: one row per episode holding the list and its revision.
+"""An episode's chapters: one row per episode holding the list as JSON.
 
-The revision counts saves, so an editor working from an old copy gets a 409
-instead of silently undoing someone else's change.
+Stale writes are caught by the episode's transcript revision (see publish.py),
+which every chapter save bumps like any transcript edit.
 """
 
 from __future__ import annotations
@@ -12,25 +12,19 @@ import sqlite3
 from podalign.transcripts import Chapter
 
 
-def chapters_of(db: sqlite3.Connection, episode_id: str) -> tuple[int, list[Chapter]]:
-    """(revision, chapters); revision 0 and no chapters before the first save."""
+def chapters_of(db: sqlite3.Connection, episode_id: str) -> list[Chapter]:
     row = db.execute(
-        "SELECT revision, chapters FROM episode_chapters WHERE episode_id = ?", (episode_id,)
+        "SELECT chapters FROM episode_chapters WHERE episode_id = ?", (episode_id,)
     ).fetchone()
     if row is None:
-        return 0, []
-    return row[0], [Chapter(c["start"], c["title"]) for c in json.loads(row[1])]
+        return []
+    return [Chapter(c["start"], c["title"]) for c in json.loads(row[0])]
 
 
-def save_chapters(
-    db: sqlite3.Connection, episode_id: str, revision: int, chapters: list[Chapter]
-) -> int:
-    """Store the chapters as the next revision after ``revision``; returns it."""
+def save_chapters(db: sqlite3.Connection, episode_id: str, chapters: list[Chapter]) -> None:
     stored = json.dumps([{"start": c.start, "title": c.title} for c in chapters])
     db.execute(
-        "INSERT INTO episode_chapters (episode_id, revision, chapters) VALUES (?, ?, ?)"
-        " ON CONFLICT (episode_id) DO UPDATE SET revision = excluded.revision,"
-        " chapters = excluded.chapters",
-        (episode_id, revision + 1, stored),
+        "INSERT INTO episode_chapters (episode_id, chapters) VALUES (?, ?)"
+        " ON CONFLICT (episode_id) DO UPDATE SET chapters = excluded.chapters",
+        (episode_id, stored),
     )
-    return revision + 1

@@ -65,13 +65,33 @@ def _create_episodes_and_manual_turns(db: sqlite3.Connection) -> None:
     )
 
 
+def _add_transcript_revisions_and_history(db: sqlite3.Connection) -> None:
+    # What clients edit is versioned apart from the job revision: setting a time
+    # by hand while a job is queued must not supersede that job.
+    db.execute("ALTER TABLE episodes ADD COLUMN transcript_revision INTEGER NOT NULL DEFAULT 1")
+    db.execute(
+        """
+        CREATE TABLE transcript_changes (
+            episode_id TEXT NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            revision INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            change TEXT NOT NULL,
+            undone INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (episode_id, seq)
+        )
+        """
+    )
+
+
 def _create_chapters(db: sqlite3.Connection) -> None:
-    # One row per episode: the chapter list as JSON, and the count of its saves.
+    # One row per episode: its chapter list as JSON. Saving chapters bumps the
+    # episode's transcript_revision, which guards them against stale writes.
     db.execute(
         """
         CREATE TABLE episode_chapters (
             episode_id TEXT PRIMARY KEY REFERENCES episodes (id) ON DELETE CASCADE,
-            revision INTEGER NOT NULL,
             chapters TEXT NOT NULL
         )
         """
@@ -98,6 +118,7 @@ def _create_turn_search(db: sqlite3.Connection) -> None:
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _create_episodes_and_manual_turns,
+    _add_transcript_revisions_and_history,
     _create_chapters,
     _create_turn_search,
 ]

@@ -12,6 +12,7 @@ import sqlite3
 from flask import Blueprint, Response, abort, current_app, request
 from podalign.api import chapter_store, files, search_index, storage
 from podalign.api.auth import require_token
+from podalign.api.errors import conflict
 from podalign.api.serialize import load_transcript, slugify
 from podalign.api.storage import Episode, EpisodeStatus, get_db, transaction
 from podalign.transcripts import (
@@ -80,14 +81,14 @@ def export_options(fmt: str, args: MultiDict) -> dict:
 
 @bp.get("/episodes/<episode_id>/chapters")
 def chapters(episode_id: str) -> dict:
-    """The chapters being edited, their revision, and suggestions not yet taken."""
+    """The chapters, the transcript revision to save them at, and suggestions not yet taken."""
     db = get_db()
     episode = _episode_or_404(db, episode_id)
-    revision, chapters = chapter_store.chapters_of(db, episode_id)
+    chapters = chapter_store.chapters_of(db, episode_id)
     taken = {round(c.start, 2) for c in chapters}
     suggestions = [s.to_dict() for s in _suggestions(db, episode) if round(s.start, 2) not in taken]
     return {
-        "revision": revision,
+        "revision": episode.transcript_revision,
         "chapters": [_chapter_dict(c) for c in chapters],
         "suggestions": suggestions,
     }
@@ -100,22 +101,22 @@ def save_chapters(episode_id: str) -> dict:
     if not isinstance(body, dict) or not isinstance(body.get("chapters"), list):
         abort(
             400,
-            'Send a JSON object like {"revision": 0, "chapters":'
+            'Send a JSON object like {"revision": 3, "chapters":'
             ' [{"startTime": 0, "title": "Intro"}]}.',
         )
     given = body.get("revision")
     if isinstance(given, bool) or not isinstance(given, int):
-        abort(400, "revision must be the whole number from the last GET of the chapters.")
+        abort(400, "revision must be the episode's transcript revision, a whole number.")
     wanted = [_chapter_from(item) for item in body["chapters"]]
     db = get_db()
     with transaction(db):
         episode = _episode_or_404(db, episode_id)
-        revision, _ = chapter_store.chapters_of(db, episode_id)
-        if given != revision:
-            abort(
-                409,
-                f"The chapters changed since you loaded them (revision {revision}, not {given});"
-                " reload them and make your change again.",
+        current = episode.transcript_revision
+        if given != current:
+            conflict(
+                f"The transcript changed since revision {given}; it is now at revision"
+                f" {current}. Reload it and make the change again.",
+                current,
             )
         transcript, _manual = load_transcript(db, episode)
         snapped = [Chapter(snap_start(transcript, c.start), c.title) for c in wanted]
@@ -123,7 +124,8 @@ def save_chapters(episode_id: str) -> dict:
             kept = checked_chapters(snapped, episode.duration)
         except ChapterError as error:
             abort(400, str(error))
-        revision = chapter_store.save_chapters(db, episode_id, revision, kept)
+        chapter_store.save_chapters(db, episode_id, kept)
+        revision = storage.bump_transcript_revision(db, episode)
     return {"revision": revision, "chapters": [_chapter_dict(c) for c in kept]}
 
 
@@ -158,7 +160,7 @@ def _suggestions(db: sqlite3.Connection, episode: Episode) -> list[Suggestion]:
 def _chapter_export(episode_id: str, suffix: str, mimetype: str, render) -> Response:
     db = get_db()
     episode = _episode_or_404(db, episode_id)
-    _revision, chapters = chapter_store.chapters_of(db, episode_id)
+    chapters = chapter_store.chapters_of(db, episode_id)
     filename = slugify(episode.title) + suffix
     return Response(
         render(chapters, episode),

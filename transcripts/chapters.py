@@ -66,13 +66,16 @@ def snap_start(transcript: Transcript, seconds: float) -> float:
         span = turn_span(turn)
         if span is None or not span[0] <= seconds <= span[1]:
             continue
-        timed = [w for w in turn.words if w.start is not None]
-        for word in timed:
-            end = word.end if word.end is not None else word.start
+        starts = [
+            (w.start, w.start if w.end is None else w.end)
+            for w in turn.words
+            if w.start is not None
+        ]
+        for position, (start, end) in enumerate(starts):
             if seconds <= end:
                 # Up to the end of the first word is the turn's own start.
-                return span[0] if word is timed[0] else word.start
-        return timed[-1].start if timed else span[0]
+                return span[0] if position == 0 else start
+        return starts[-1][0] if starts else span[0]
     return seconds
 
 

@@ -12,12 +12,11 @@
   const url = `${player.apiUrl}/chapters`;
   const TITLE_WORDS = 6;
 
-  const state = { revision: 0, chapters: [], suggestions: [], saving: Promise.resolve() };
+  const state = { chapters: [], suggestions: [], saving: Promise.resolve() };
 
   async function load() {
     try {
       const data = await request("GET", url);
-      state.revision = data.revision;
       state.chapters = data.chapters;
       state.suggestions = data.suggestions;
     } catch (error) {
@@ -26,19 +25,22 @@
     render();
   }
 
-  /* Saves the list after any save in flight, so revisions follow each other. */
+  /* Saves the list after any save in flight, so revisions follow each other. The
+   * revision is the episode's transcript revision, shared with the transcript editor. */
   function save(chapters) {
     state.saving = state.saving.then(async () => {
       $("chapters-state").textContent = "Saving…";
       try {
-        const data = await request("PUT", url, { revision: state.revision, chapters });
-        state.revision = data.revision;
+        const episode = player.episode();
+        const data = await request("PUT", url, { revision: episode.revision, chapters });
+        episode.revision = data.revision;
         state.chapters = data.chapters;
         $("chapters-state").textContent = "Saved";
       } catch (error) {
         $("chapters-state").textContent = `Not saved: ${error.message}`;
         toast(`Chapters not saved: ${error.message}`, true);
-        if (error.status === 409) await load();
+        // The transcript moved on: reloading it redraws the page and reloads the chapters.
+        if (error.status === 409) await player.reload();
       }
       render();
     });
@@ -157,7 +159,7 @@
     }
   }
 
-  player.root.addEventListener("podalign:rendered", () => {
+  document.addEventListener("podalign:rendered", () => {
     const episode = player.episode();
     panel.hidden = !episode || episode.status !== window.podalign.STATUS.DONE;
     if (panel.hidden) return;

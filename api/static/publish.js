@@ -55,7 +55,7 @@
   }
   languageInput.addEventListener("input", render);
 
-  player.root.addEventListener("podalign:rendered", () => {
+  document.addEventListener("podalign:rendered", () => {
     const episode = player.episode();
     panel.hidden = !episode || episode.status !== window.podalign.STATUS.DONE;
     if (!panel.hidden) render();

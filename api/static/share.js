@@ -79,7 +79,7 @@
   }
 
   let followed = false;
-  player.root.addEventListener("podalign:rendered", () => {
+  document.addEventListener("podalign:rendered", () => {
     if (followed) return;
     followed = true;
     followLink();
