@@ -340,3 +340,17 @@ def test_match_expression_quotes_what_people_type():
     assert match_expression("AND OR NOT ( ) * ^ :") == '"AND" "OR" "NOT"*'
     assert match_expression("don't") == '"don\'t"*'
     assert match_expression("  *** ") is None
+
+
+def test_an_edited_turn_is_found_by_its_new_words(client, episode):
+    """Runs last: it changes the module's episode."""
+    assert client.get("/api/search?q=zeppelins").json["results"] == []
+    revision = client.get(episode["urls"]["self"]).json["revision"]
+    text = "Great. Let us start with the basics of zeppelins and Helm."
+    response = client.patch(
+        f"{episode['urls']['self']}/turns/2", json={"revision": revision, "text": text}
+    )
+    assert response.status_code == 200, response.json
+    hits = client.get("/api/search?q=zeppelins").json["results"]
+    assert [(hit["turn"], hit["text"]) for hit in hits] == [(2, text)]
+    assert client.get("/api/search?q=kubernetes").json["results"] == []
