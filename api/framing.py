@@ -1,4 +1,5 @@
-"""Who may show podalign's pages inside a frame: only /embed/<id>, from any site.
+"""Who may show podalign's responses inside a frame: only views marked
+:func:`frameable` (the embeddable player), from any site.
 
 Every other response forbids framing (clickjacking), both in CSP and in the
 older X-Frame-Options header that browsers without frame-ancestors honour.
@@ -6,9 +7,18 @@ older X-Frame-Options header that browsers without frame-ancestors honour.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from collections.abc import Callable
+from typing import TypeVar
 
-FRAMEABLE_ENDPOINTS = {"pages.embed"}
+from flask import Flask, Response, current_app, request
+
+View = TypeVar("View", bound=Callable)
+
+
+def frameable(view: View) -> View:
+    """Let other sites put this view in a frame."""
+    view.frameable = True  # type: ignore[attr-defined]
+    return view
 
 
 def init_app(app: Flask) -> None:
@@ -16,9 +26,9 @@ def init_app(app: Flask) -> None:
 
 
 def set_framing_headers(response: Response) -> Response:
-    if request.endpoint in FRAMEABLE_ENDPOINTS:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "frameable", False):
         response.headers["Content-Security-Policy"] = "frame-ancestors *"
-        response.headers.pop("X-Frame-Options", None)
     else:
         response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
         response.headers["X-Frame-Options"] = "DENY"

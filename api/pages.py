@@ -7,6 +7,7 @@ so they work the same whatever storage or job queue backs the API.
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from podalign.api.framing import frameable
 from podalign.api.storage import EpisodeStatus
 
 # The assets live under /assets rather than /static so the blueprint never
@@ -37,5 +38,6 @@ def episode(episode_id: str):
 
 
 @bp.get("/embed/<episode_id>")
+@frameable
 def embed(episode_id: str):
     return render_template("embed.html", episode_id=episode_id)

@@ -21,7 +21,8 @@
   async function load() {
     let episode;
     try {
-      episode = await request("GET", `${ROOT}/api/episodes/${encodeURIComponent(episodeId)}`);
+      // words=1: the word times, for servers that leave them out of the detail by default.
+      episode = await request("GET", `${ROOT}/api/episodes/${encodeURIComponent(episodeId)}?words=1`);
     } catch (error) {
       showError(error.status === 404 ? "This episode does not exist." : `Could not load the episode: ${error.message}`);
       return;
