@@ -209,7 +209,11 @@ def search() -> dict:
     if not query.strip():
         abort(400, "Give the words to look for as ?q=...")
     limit_arg = request.args.get("limit", "20")
-    if not limit_arg.isascii() or not limit_arg.isdigit() or not 1 <= int(limit_arg) <= 50:
+    if (
+        not limit_arg.isascii()
+        or not limit_arg.isdigit()
+        or not 1 <= int(limit_arg) <= MAX_SEARCH_RESULTS
+    ):
         abort(400, f"limit must be a whole number from 1 to {MAX_SEARCH_RESULTS}.")
     hits = search_index.search(get_db(), query, int(limit_arg))
     return {"query": query, "results": [hit.to_dict() for hit in hits]}
