@@ -45,7 +45,11 @@ def library(tmp_path_factory):
     rng = random.Random(13)
     vocab = vocabulary(rng)
     rng.shuffle(vocab)
-    ranks = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(vocab))))
+    # Function words make up 45% of the talk; the made-up words share the rest by Zipf's law.
+    zipf = [1 / (rank + 1) for rank in range(len(vocab))]
+    weights = [0.45 / len(COMMON)] * len(COMMON) + [0.55 * w / sum(zipf) for w in zipf]
+    population = COMMON + vocab
+    ranks = list(itertools.accumulate(weights))
     with pytest.MonkeyPatch.context() as patch:
         for name in ENV_VARS:
             patch.delenv(name, raising=False)
@@ -71,12 +75,7 @@ def library(tmp_path_factory):
                 turns = []
                 for k in range(TURNS_PER_EPISODE):
                     count = rng.randint(5, 25)
-                    text = " ".join(
-                        rng.choice(COMMON)
-                        if rng.random() < 0.45
-                        else rng.choices(vocab, cum_weights=ranks)[0]
-                        for _ in range(count)
-                    )
+                    text = " ".join(rng.choices(population, cum_weights=ranks, k=count))
                     start = k * SECONDS_PER_TURN
                     # One placeholder word: the index reads the turn's text and times only.
                     words = [Word(text.split()[0], start, start + 0.3)]
