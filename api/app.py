@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from flask import Flask, Request, current_app
 from flask.json.provider import DefaultJSONProvider
-from podalign.api import errors, jobs, storage
+from podalign.api import errors, framing, jobs, storage
 
 # Environment variable -> (config key, type). Read by hand rather than with
 # Flask's from_prefixed_env, which would turn a numeric API token into an int.
@@ -81,13 +81,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     storage.init_app(app)
     jobs.init_app(app)
     errors.init_app(app)
+    framing.init_app(app)
 
     from podalign.api.edits import bp as edits_bp
     from podalign.api.episodes import bp as episodes_bp
     from podalign.api.pages import bp as pages_bp
+    from podalign.api.publish import bp as publish_bp
 
     app.register_blueprint(episodes_bp)
     app.register_blueprint(edits_bp)
+    app.register_blueprint(publish_bp)
     app.register_blueprint(pages_bp)
     return app
 

@@ -9,11 +9,12 @@ import sqlite3
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
-from podalign.api import files, jobs, storage, uploads
+from podalign.api import files, jobs, search_index, storage, uploads
 from podalign.api.auth import require_token
 from podalign.api.errors import conflict
 from podalign.api.manual import follow_edits
 from podalign.api.peaks import ensure_peaks
+from podalign.api.publish import export_options
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
 from podalign.api.storage import Episode, EpisodeStatus, get_db, transaction
 from podalign.transcripts import FORMATS, write_transcript
@@ -105,6 +106,7 @@ def delete(episode_id: str) -> tuple[str, int]:
     with transaction(db):
         if not storage.delete_episode(db, episode_id):
             abort(404, f"No episode {episode_id!r}.")
+        search_index.drop_episode(db, episode_id)
     # A job still running on it notices at its next progress write and stops.
     files.remove_tree(files.episode_dir(current_app.config["DATA_DIR"], episode_id))
     return "", 204
@@ -137,9 +139,10 @@ def download(episode_id: str, key: str) -> Response:
         abort(409, f"The episode is {episode.status}; its transcript can be downloaded once done.")
     transcript, _manual = load_transcript(db, episode)
     fmt, suffix = EXPORTS[key]
+    options = export_options(fmt, request.args)
     filename = slugify(episode.title) + suffix
     return Response(
-        write_transcript(transcript, fmt),
+        write_transcript(transcript, fmt, **options),
         mimetype=FORMATS[fmt][1],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -192,6 +195,8 @@ def realign(episode_id: str) -> tuple[dict, int, dict]:
             turn_count=len(transcript.turns),
             speakers=transcript.speakers,
         )
+        # Searchable again once the new alignment is done.
+        search_index.drop_episode(db, episode_id)
     # After the commit: a failed update must not leave the new, untimed text under the
     # old "done" row. A crash right here leaves the old result until the job rewrites it.
     files.write_json(folder / "result.json", transcript.to_dict())

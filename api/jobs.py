@@ -26,7 +26,8 @@ from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.signals import SIGNAL_INTERRUPTED
 from podalign.aligner import AlignmentError, align_transcript
-from podalign.api import files, storage
+from podalign.api import files, search_index, storage
+from podalign.api.manual import apply_manual_times
 from podalign.api.peaks import ensure_peaks
 from podalign.api.storage import Episode, EpisodeStatus
 from podalign.audio import AudioError, make_browser_playable
@@ -193,6 +194,8 @@ def _finish(app: Flask, db: sqlite3.Connection, episode: Episode, result: Transc
             speakers=result.speakers,
             untimed_turns=untimed_turn_count(result),
         )
+        apply_manual_times(result, storage.manual_times(db, episode.id))
+        search_index.index_episode(db, episode.id, result)
     log.info("Aligned %s", episode.id)
 
 
