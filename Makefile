@@ -2,7 +2,7 @@
 PYTHON ?= python3
 SYSTEM_PACKAGES = chromium redis-server
 
-.PHONY: test install-test-deps serve lint bench
+.PHONY: test install-test-deps serve lint bench cases
 
 test: install-test-deps
 	$(PYTHON) -m pytest -p no:cacheprovider; rc=$$?; \
@@ -25,3 +25,6 @@ lint:
 
 bench:
 	benchmarks/run.sh
+
+cases:
+	benchmarks/build_cases.sh

@@ -33,6 +33,8 @@ class TurnError:
     confidence: float | None
     status: str
     text: str
+    # Speech before the first transcript word: a filler the transcript dropped.
+    unwritten_lead: float
 
     @property
     def start_error(self) -> float | None:
@@ -57,6 +59,7 @@ def compare(truth: dict, output: dict) -> tuple[list[TurnError], list[int]]:
                 absent_placed.append(i)
             continue
         text = " ".join(w["text"] for w in t["words"])
+        first_word = min(w["start"] for w in t["words"] if w["start"] is not None)
         present.append(
             TurnError(
                 i,
@@ -68,6 +71,7 @@ def compare(truth: dict, output: dict) -> tuple[list[TurnError], list[int]]:
                 _num(r.get("confidence")),
                 str(r.get("status", "")),
                 text,
+                first_word - t["start"],
             )
         )
     return present, absent_placed
@@ -84,7 +88,9 @@ def describe(turn: TurnError, words: int = 8) -> str:
         f"  turn {turn.index:3d} {turn.speaker[:18]:18s} start {_fmt(turn.true_start)} -> "
         f"{_fmt(turn.start)} (err {_fmt(turn.start_error, 3)}), end err "
         f"{_fmt(turn.end_error, 3)}, span {_fmt(span)} of {_fmt(turn.true_end - turn.true_start)}"
-        f", conf {_fmt(turn.confidence)} {turn.status}: {head!r}"
+        f", conf {_fmt(turn.confidence)} {turn.status}"
+        + (f", unwritten lead-in {turn.unwritten_lead:.2f}" if turn.unwritten_lead > 0.05 else "")
+        + f": {head!r}"
     )
 
 
