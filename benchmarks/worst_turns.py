@@ -96,8 +96,10 @@ def describe(turn: TurnError, words: int = 8) -> str:
 
 def report_case(name: str, truth: dict, output: dict, top: int) -> list[TurnError]:
     present, absent_placed = compare(truth, output)
-    unplaced = [t for t in present if t.start is None]
-    timed = sorted((t for t in present if t.start is not None), key=lambda t: -t.start_error)
+    unplaced = [t for t in present if t.start_error is None]
+    timed = sorted(
+        (t for t in present if t.start_error is not None), key=lambda t: -(t.start_error or 0.0)
+    )
     print(
         f"== {name}: {len(present)} present turns, {len(unplaced)} unplaced, "
         f"{len(absent_placed)} absent placed {absent_placed}"
@@ -110,19 +112,24 @@ def report_case(name: str, truth: dict, output: dict, top: int) -> list[TurnErro
 
 
 def report_confidence(turns: list[TurnError]) -> None:
-    timed = [t for t in turns if t.start_error is not None and t.confidence is not None]
+    # (confidence, start error) of every turn that has both
+    timed = [
+        (t.confidence, t.start_error)
+        for t in turns
+        if t.start_error is not None and t.confidence is not None
+    ]
     if not timed:
         return
-    bad = [t for t in timed if t.start_error > CHECK_THRESHOLD_S]
-    flagged = [t for t in timed if t.confidence < 0.5]
+    bad = [conf for conf, err in timed if err > CHECK_THRESHOLD_S]
+    flagged = [conf for conf, _ in timed if conf < 0.5]
     print(
         f"== confidence: {len(timed)} timed turns, {len(bad)} start more than "
-        f"{CHECK_THRESHOLD_S} s off, of which {sum(t.confidence < 0.5 for t in bad)} "
+        f"{CHECK_THRESHOLD_S} s off, of which {sum(conf < 0.5 for conf in bad)} "
         f"have confidence < 0.5; {len(flagged)} turns ({len(flagged) / len(timed):.0%}) "
         f"have confidence < 0.5"
     )
     for low, high in ((0.0, 0.5), (0.5, 0.8), (0.8, 0.95), (0.95, 1.01)):
-        band = [t.start_error for t in timed if low <= t.confidence < high]
+        band = [err for conf, err in timed if low <= conf < high]
         if band:
             within = sum(e <= 0.1 for e in band) / len(band)
             print(

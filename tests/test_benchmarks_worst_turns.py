@@ -10,6 +10,7 @@ from pathlib import Path
 
 SCRIPT = Path(__file__).parent.parent / "benchmarks" / "worst_turns.py"
 spec = importlib.util.spec_from_file_location("worst_turns", SCRIPT)
+assert spec is not None and spec.loader is not None
 worst_turns = importlib.util.module_from_spec(spec)
 sys.modules["worst_turns"] = worst_turns  # dataclasses look their module up there
 spec.loader.exec_module(worst_turns)
