@@ -3,7 +3,7 @@ PYTHON ?= python3
 # Debian packages the tests need, each named as the command it provides.
 SYSTEM_PACKAGES = chromium redis-server ffmpeg
 
-.PHONY: test install-test-deps serve lint bench
+.PHONY: test install-test-deps serve lint bench cases
 
 test: install-test-deps
 	$(PYTHON) -m pytest -p no:cacheprovider; rc=$$?; \
@@ -38,3 +38,6 @@ lint:
 
 bench:
 	benchmarks/run.sh
+
+cases:
+	benchmarks/build_cases.sh
