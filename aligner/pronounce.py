@@ -50,8 +50,10 @@ def entries(word: str, lookup: Callable[[str], str | None]) -> list[Entry]:
         phones = " ".join(LETTERS[c] for c in acronym.group(1).lower())
         return [Entry(text.lower(), phones + (" Z" if acronym.group(2) else ""))]
     if any(c.isdigit() for c in text):
-        said = [DIGITS[int(c)] if c.isdigit() else c for t in normalise_word(text) for c in re.split(r"(\d)", t)]
-        return [e for token in said if token for e in entries(token, lookup)]
+        # A digit the number rules left alone ("mp3", "1.2.3") is said one by one.
+        pieces = [p for token in normalise_word(text) for p in re.split(r"(\d)", token) if p]
+        said = [DIGITS[int(p)] if p.isdigit() else p for p in pieces]
+        return [e for token in said for e in entries(token, lookup)]
     letters = text.lower().split(".")
     if len(letters) > 1 and all(len(c) == 1 and c in LETTERS for c in letters):
         return [Entry(text.lower(), " ".join(LETTERS[c] for c in letters))]
