@@ -24,6 +24,8 @@ MARGIN_SECONDS = 0.3
 AGREE_SECONDS = 0.5
 # Closer than this, the aligner and Whisper heard the word in the same place.
 CLOSE_SECONDS = 0.2
+# How much the share of words placed close to Whisper's times weighs in the agreement.
+CLOSE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,16 @@ class TurnCheck:
     @property
     def close_share(self) -> float:
         return self.close / self.placed if self.placed else 0.0
+
+    @property
+    def agreement(self) -> float:
+        """0..1: how far the acoustic aligner backs the turn's place.
+
+        A turn paired with the wrong heard words has a window that does not
+        hold its text: the aligner finds no path there, or puts the words
+        far from where Whisper's pairing had them.
+        """
+        return self.placed_share * (1 - CLOSE_WEIGHT + CLOSE_WEIGHT * self.close_share)
 
 
 def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> dict[int, TurnCheck]:
@@ -84,7 +96,9 @@ def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> Tu
     _keep_in_order(words)
     turn.start, turn.end = words[0].start, words[-1].end
     moved = abs(turn.start - before) if turn.start is not None and before is not None else 0.0
-    return TurnCheck(len(words), placed, close, moved)
+    check = TurnCheck(len(words), placed, close, moved)
+    turn.confidence = (turn.confidence or 0.0) * check.agreement
+    return check
 
 
 def _keep_in_order(words: list[Word]) -> None:
