@@ -1,6 +1,7 @@
 # `make test` installs everything the test suite needs on a fresh Debian machine and runs it.
 PYTHON ?= python3
-SYSTEM_PACKAGES = chromium redis-server
+# Debian packages the tests need, each named as the command it provides.
+SYSTEM_PACKAGES = chromium redis-server ffmpeg
 
 .PHONY: test install-test-deps serve lint bench
 
@@ -10,8 +11,9 @@ test: install-test-deps
 
 install-test-deps:
 	@missing=""; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	for package in $(SYSTEM_PACKAGES); do \
+		command -v $$package >/dev/null || missing="$$missing $$package"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
@@ -20,8 +22,19 @@ install-test-deps:
 serve:
 	$(PYTHON) -m pip install -q . && podalign serve
 
+# mypy sees the installed layout (podalign.aligner is the folder aligner/) through a
+# tree of symlinks under build/, and reports each error at its path in the repository.
+TYPECHECK = build/typecheck
+
 lint:
-	ruff check . && ruff format --check .
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	@rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/podalign
+	@for package in aligner audio transcripts api; do ln -s ../../../$$package $(TYPECHECK)/podalign/; done
+	@for module in podalign/*.py; do ln -s ../../../$$module $(TYPECHECK)/podalign/; done
+	@$(PYTHON) -m mypy $(TYPECHECK)/podalign > $(TYPECHECK)/report.txt; rc=$$?; \
+	sed -E 's#^$(TYPECHECK)/podalign/(aligner|audio|transcripts|api)/#\1/#; s#^$(TYPECHECK)/##' \
+		$(TYPECHECK)/report.txt; exit $$rc
 
 bench:
 	benchmarks/run.sh

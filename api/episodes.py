@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import re
 import secrets
 import sqlite3
@@ -12,10 +11,11 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, request, send_file
 from podalign.api import files, jobs, storage, uploads
 from podalign.api.auth import require_token
-from podalign.api.manual import apply_manual_times, follow_edits
+from podalign.api.errors import conflict
+from podalign.api.manual import follow_edits
 from podalign.api.peaks import ensure_peaks
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
-from podalign.api.storage import ManualTime, get_db, transaction
+from podalign.api.storage import Episode, EpisodeStatus, get_db, transaction
 from podalign.transcripts import FORMATS, write_transcript
 
 log = logging.getLogger(__name__)
@@ -35,20 +35,20 @@ def openapi() -> Response:
 @bp.post("/episodes")
 @require_token
 def create() -> tuple[dict, int, dict]:
-    audio = uploads.audio_from_request()
+    audio, audio_name = uploads.audio_from_request()
     transcript_data, transcript_name = uploads.transcript_from_request()
     transcript = uploads.parse(transcript_data, transcript_name)
     title = (
         uploads.title_from_request()
         or (transcript.title or "").strip()[: uploads.MAX_TITLE]
-        or uploads.title_from_filename(audio.filename)
+        or uploads.title_from_filename(audio_name)
     )
     data_dir = current_app.config["DATA_DIR"]
     # Everything is checked in a staging dir and moved into place whole, so a
     # rejected or interrupted upload never leaves a half-made episode behind.
     staging = files.staging_dir(data_dir)
     try:
-        audio_file = "original" + uploads.suffix(audio.filename)
+        audio_file = "original" + uploads.suffix(audio_name)
         files.save_stream(audio.stream, staging / audio_file)
         info = uploads.probe(staging / audio_file)
         transcript_file = "transcript-1" + uploads.suffix(transcript_name, ".txt")
@@ -60,21 +60,18 @@ def create() -> tuple[dict, int, dict]:
         files.remove_tree(staging)
         raise
     db = get_db()
-    storage.insert_episode(
+    storage.create_episode(
         db,
-        {
-            "id": episode_id,
-            "title": title,
-            "status": "queued",
-            "duration": info.duration,
-            "audio_file": audio_file,
-            "audio_filename": audio.filename,
-            "audio_mimetype": uploads.audio_mimetype(info, audio.filename),
-            "transcript_file": transcript_file,
-            "transcript_filename": transcript_name,
-            "turn_count": len(transcript.turns),
-            "speakers": transcript.speakers,
-        },
+        episode_id=episode_id,
+        title=title,
+        duration=info.duration,
+        audio_file=audio_file,
+        audio_filename=audio_name,
+        audio_mimetype=uploads.audio_mimetype(info, audio_name),
+        transcript_file=transcript_file,
+        transcript_filename=transcript_name,
+        turn_count=len(transcript.turns),
+        speakers=transcript.speakers,
     )
     return _queue(db, episode_id, revision=1)
 
@@ -86,9 +83,9 @@ def index() -> dict:
     per_page = _int_arg("per_page", 20)
     if per_page > MAX_PER_PAGE:
         abort(400, f"per_page can be at most {MAX_PER_PAGE}.")
-    rows, total = storage.list_episodes(get_db(), per_page, (page - 1) * per_page)
+    episodes, total = storage.list_episodes(get_db(), per_page, (page - 1) * per_page)
     return {
-        "episodes": [summary(row) for row in rows],
+        "episodes": [summary(episode) for episode in episodes],
         "page": page,
         "per_page": per_page,
         "total": total,
@@ -115,32 +112,32 @@ def delete(episode_id: str) -> tuple[str, int]:
 
 @bp.get("/episodes/<episode_id>/audio")
 def audio(episode_id: str) -> Response:
-    row = _episode_or_404(get_db(), episode_id)
+    episode = _episode_or_404(get_db(), episode_id)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
-    if row["playable_file"]:
-        path, mimetype = folder / row["playable_file"], "audio/mpeg"
+    if episode.playable_file:
+        path, mimetype = folder / episode.playable_file, "audio/mpeg"
     else:
-        path, mimetype = folder / row["audio_file"], row["audio_mimetype"]
-    name = slugify(row["title"]) + path.suffix
+        path, mimetype = folder / episode.audio_file, episode.audio_mimetype
+    name = slugify(episode.title) + path.suffix
     return send_file(path, mimetype=mimetype, conditional=True, download_name=name)
 
 
 @bp.get("/episodes/<episode_id>/peaks")
 def peaks(episode_id: str) -> Response:
-    row = _episode_or_404(get_db(), episode_id)
+    episode = _episode_or_404(get_db(), episode_id)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
-    path = ensure_peaks(folder, folder / row["audio_file"], row["duration"])
+    path = ensure_peaks(folder, folder / episode.audio_file, episode.duration)
     return send_file(path, mimetype="application/json", conditional=True)
 
 
 def download(episode_id: str, key: str) -> Response:
     db = get_db()
-    row = _episode_or_404(db, episode_id)
-    if row["status"] != "done":
-        abort(409, f"The episode is {row['status']}; its transcript can be downloaded once done.")
-    transcript, _manual = load_transcript(db, row)
+    episode = _episode_or_404(db, episode_id)
+    if episode.status is not EpisodeStatus.DONE:
+        abort(409, f"The episode is {episode.status}; its transcript can be downloaded once done.")
+    transcript, _manual = load_transcript(db, episode)
     fmt, suffix = EXPORTS[key]
-    filename = slugify(row["title"]) + suffix
+    filename = slugify(episode.title) + suffix
     return Response(
         write_transcript(transcript, fmt),
         mimetype=FORMATS[fmt][1],
@@ -157,62 +154,43 @@ for _key, (_fmt, _suffix) in EXPORTS.items():
     )
 
 
-@bp.patch("/episodes/<episode_id>/turns/<int:index>")
-@require_token
-def correct_turn(episode_id: str, index: int) -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or "start" not in body:
-        abort(400, 'Send a JSON object with the turn\'s times, like {"start": 12.5, "end": 17.0}.')
-    start = _seconds(body, "start")
-    end = _seconds(body, "end") if body.get("end") is not None else None
-    db = get_db()
-    with transaction(db):
-        row = _episode_or_404(db, episode_id)
-        transcript, manual = load_transcript(db, row)
-        if index >= len(transcript.turns):
-            abort(404, f"No turn {index}: turns are numbered 0 to {len(transcript.turns) - 1}.")
-        turn = transcript.turns[index]
-        if end is None:
-            end = _default_end(transcript.turns, index, start, row["duration"])
-        if not 0 <= start < end <= row["duration"]:
-            abort(
-                400,
-                f"Times must satisfy 0 <= start < end <= {row['duration']:.3f} (the duration);"
-                f" got start={start}, end={end}.",
-            )
-        storage.set_manual_time(
-            db, episode_id, ManualTime(index, start, end, turn.speaker, turn.text)
-        )
-    apply_manual_times(transcript, [ManualTime(index, start, end, turn.speaker, turn.text)])
-    return {**turn.to_dict(), "manual": True}
-
-
 @bp.post("/episodes/<episode_id>/realign")
 @require_token
 def realign(episode_id: str) -> tuple[dict, int, dict]:
+    """Align a new transcript, or (JSON with only a revision) the current, edited one."""
     db = get_db()
     _episode_or_404(db, episode_id)
-    data, filename = uploads.transcript_from_request(allow_json=True)
-    transcript = uploads.parse(data, filename)
+    expected = _expected_revision()
+    current = _realigns_current()
+    if not current:
+        data, filename = uploads.transcript_from_request(allow_json=True)
+        transcript = uploads.parse(data, filename)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
     with transaction(db):
-        row = _episode_or_404(db, episode_id)
+        episode = _episode_or_404(db, episode_id)
+        if expected is not None and expected != episode.transcript_revision:
+            conflict(
+                f"The transcript changed since revision {expected}; it is now at revision"
+                f" {episode.transcript_revision}. Reload it before realigning.",
+                episode.transcript_revision,
+            )
+        if current:
+            data = write_transcript(load_transcript(db, episode)[0], "json").encode()
+            filename = "edited.json"
+            transcript = uploads.parse(data, filename)
         # Earlier transcripts are kept beside the new one, numbered in order.
         transcript_file = f"transcript-{_next_version(folder)}{uploads.suffix(filename, '.txt')}"
         files.write_bytes(folder / transcript_file, data)
         storage.replace_manual_times(
             db, episode_id, follow_edits(storage.manual_times(db, episode_id), transcript)
         )
-        revision = row["revision"] + 1
-        storage.update_episode(
+        revision = storage.replace_transcript(
             db,
-            episode_id,
-            **_requeued(revision),
+            episode,
             transcript_file=transcript_file,
             transcript_filename=filename,
             turn_count=len(transcript.turns),
             speakers=transcript.speakers,
-            untimed_turns=None,
         )
     # After the commit: a failed update must not leave the new, untimed text under the
     # old "done" row. A crash right here leaves the old result until the job rewrites it.
@@ -225,11 +203,10 @@ def realign(episode_id: str) -> tuple[dict, int, dict]:
 def retry(episode_id: str) -> tuple[dict, int, dict]:
     db = get_db()
     with transaction(db):
-        row = _episode_or_404(db, episode_id)
-        if row["status"] != "failed":
-            abort(409, f"Only failed episodes can be retried; this one is {row['status']}.")
-        revision = row["revision"] + 1
-        storage.update_episode(db, episode_id, **_requeued(revision))
+        episode = _episode_or_404(db, episode_id)
+        if episode.status is not EpisodeStatus.FAILED:
+            abort(409, f"Only failed episodes can be retried; this one is {episode.status}.")
+        revision = storage.requeue(db, episode, attempts=0)
     return _queue(db, episode_id, revision)
 
 
@@ -239,38 +216,40 @@ def _queue(db: sqlite3.Connection, episode_id: str, revision: int) -> tuple[dict
         jobs.enqueue(current_app, episode_id, revision)
     except Exception:
         log.exception("Could not enqueue %s", episode_id)
-        storage.update_episode(
-            db,
-            episode_id,
-            at_revision=revision,
-            status="failed",
-            error=QUEUE_DOWN.format(id=episode_id),
-        )
+        storage.fail(db, episode_id, revision, QUEUE_DOWN.format(id=episode_id))
         abort(503, QUEUE_DOWN.format(id=episode_id))
-    # Normally still "queued"; a fast worker (or huey's immediate mode) may be further along.
-    status = storage.get_episode(db, episode_id)["status"]
-    body = accepted(episode_id, status)
+    # Normally still queued; a fast worker (or huey's immediate mode) may be further along,
+    # and a DELETE may have removed it meanwhile.
+    episode = _episode_or_404(db, episode_id)
+    body = accepted(episode_id, episode.status)
     return body, 202, {"Location": body["url"]}
 
 
-def _requeued(revision: int) -> dict:
-    return {
-        "revision": revision,
-        "status": "queued",
-        "progress": 0,
-        "stage": None,
-        "error": None,
-        "attempts": 0,
-        "worker": None,
-        "heartbeat_at": None,
-    }
+def _expected_revision() -> int | None:
+    """The transcript revision a realignment was asked on, if the client sent one."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        value = body.get("revision") if isinstance(body, dict) else None
+    else:
+        value = request.form.get("revision")
+        if value is not None and re.fullmatch(r"[0-9]{1,9}", value):
+            value = int(value)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        abort(400, f"revision must be a whole number; got {value!r}.")
+    return value
 
 
-def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> sqlite3.Row:
-    row = storage.get_episode(db, episode_id)
-    if row is None:
+def _realigns_current() -> bool:
+    """JSON naming a revision but no transcript: realign the transcript as edited."""
+    body = request.get_json(silent=True) if request.is_json else None
+    return isinstance(body, dict) and "revision" in body and "transcript_text" not in body
+
+
+def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> Episode:
+    episode = storage.get_episode(db, episode_id)
+    if episode is None:
         abort(404, f"No episode {episode_id!r}.")
-    return row
+    return episode
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -279,29 +258,6 @@ def _int_arg(name: str, default: int) -> int:
     if not re.fullmatch(r"[0-9]{1,6}", value) or int(value) < 1:
         abort(400, f"{name} must be a whole number from 1 to 999999; got {value!r}.")
     return int(value)
-
-
-def _seconds(body: dict, name: str) -> float:
-    value = body[name]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        abort(400, f"{name} must be a number of seconds; got {value!r}.")
-    try:
-        seconds = float(value)
-    except OverflowError:
-        abort(400, f"{name} must be a number of seconds; that one is too large.")
-    if not math.isfinite(seconds):
-        abort(400, f"{name} must be a number of seconds; got {value!r}.")
-    return seconds
-
-
-def _default_end(turns: list, index: int, start: float, duration: float) -> float:
-    """Where a turn ends when only its start is corrected: keep its length, else run
-    to the next timed turn, else to the end of the audio."""
-    turn = turns[index]
-    if turn.is_timed and turn.end > turn.start:
-        return min(duration, start + (turn.end - turn.start))
-    later = [t.start for t in turns[index + 1 :] if t.start is not None and t.start > start]
-    return later[0] if later else duration
 
 
 def _next_version(folder: Path) -> int:
