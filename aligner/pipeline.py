@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from faster_whisper import WhisperModel
+from podalign.aligner import whisper_api
 from podalign.aligner.acoustic import AcousticPool
 from podalign.aligner.cache import Recognition, RecognitionCache
 from podalign.aligner.errors import AlignmentError
@@ -117,7 +118,7 @@ def _recognition(
     if language is not None and language not in whisper.supported_languages:
         known = ", ".join(sorted(whisper.supported_languages))
         raise AlignmentError(f"the model {model!r} does not know language {language!r} ({known})")
-    if language is None and whisper.model.is_multilingual:
+    if language is None and whisper_api.is_multilingual(whisper):
         language = _spoken_language(whisper, samples, windows)
     report("recognising", 0.0)
     heard = recognise(whisper, samples, windows, language, lambda f: report("recognising", f))
