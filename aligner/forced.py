@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from faster_whisper import WhisperModel
-from faster_whisper.audio import pad_or_trim
-from podalign.aligner.recognise import make_tokenizer
+from podalign.aligner import whisper_api
+from podalign.aligner.whisper_api import make_tokenizer
 from podalign.audio import SAMPLE_RATE, to_float32
 
 MAX_SPAN_SECONDS = 30.0
@@ -47,17 +47,13 @@ def force_align(
     if len(tokens) > MAX_TEXT_TOKENS:
         return None
     audio = to_float32(samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)])
-    mel = model.feature_extractor(audio)
-    frames = min(mel.shape[-1], model.feature_extractor.nb_max_frames)
-    encoder_output = model.encode(pad_or_trim(mel)[None])
-    result = model.model.align(
-        encoder_output, tokenizer.sot_sequence, [tokens], frames, median_filter_width=7
-    )[0]
-    text_indices = np.array([pair[0] for pair in result.alignments])
-    time_indices = np.array([pair[1] for pair in result.alignments])
+    mel, frames = whisper_api.features(model, audio)
+    encoder_output = whisper_api.encode(model, mel[None])
+    text_indices, time_indices, probabilities = whisper_api.forced_alignment(
+        model, encoder_output, list(tokenizer.sot_sequence), tokens, frames
+    )
     jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
-    jump_times = time_indices[jumps] / model.tokens_per_second
-    probabilities = np.asarray(result.text_token_probs)
+    jump_times = time_indices[jumps] / whisper_api.tokens_per_second(model)
     placed = []
     first = 0
     for position, group in enumerate(word_tokens):

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import numpy as np
 from faster_whisper import WhisperModel
+from podalign.aligner import whisper_api
+from podalign.aligner.acoustic import AcousticPool
 from podalign.aligner.cache import Recognition, RecognitionCache
 from podalign.aligner.errors import AlignmentError
 from podalign.aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
+from podalign.aligner.precise import sharpen_words
 from podalign.aligner.recognise import RecognisedWord, recognise
 from podalign.aligner.refine import clamp_long_words, refine_turn_edges
 from podalign.aligner.rescue import Rescuer
@@ -27,6 +30,8 @@ SILENT_DB = -55.0
 MIN_FOUND_SHARE = 0.1
 SPEECH_SHARE = 0.5
 LANGUAGE_WINDOWS = 3
+# The acoustic model knows US English; None is an English-only Whisper model.
+ACOUSTIC_LANGUAGES = (None, "en")
 
 
 def align_transcript(
@@ -39,6 +44,19 @@ def align_transcript(
     progress: Progress | None = None,
 ) -> Transcript:
     """Return a copy of ``transcript`` with every turn and word timed against the audio."""
+    with AcousticPool() as acoustic:
+        return _align(audio_path, transcript, model, language, cache_dir, progress, acoustic)
+
+
+def _align(
+    audio_path: Path | str,
+    transcript: Transcript,
+    model: str,
+    language: str | None,
+    cache_dir: Path | None,
+    progress: Progress | None,
+    acoustic: AcousticPool,
+) -> Transcript:
     audio_path = Path(audio_path)
     report = _staged(progress)
     if not any(w.spoken for t in transcript.turns for w in t.words):
@@ -52,13 +70,15 @@ def align_transcript(
     rescue = Rescuer(lambda: load_model(model, cache_dir), audio.samples, language)
     heard = clamp_long_words(heard)
     time_transcript(timed, heard, duration, rescue)
+    _check_belongs(timed, heard, duration)
+    if language in ACOUSTIC_LANGUAGES:
+        sharpen_words(timed, duration, lambda stretches: acoustic.align(audio.samples(), stretches))
     refine_turn_edges(
         timed,
         envelope,
         heard,
         lambda start, end: speech_share(audio.samples(), start, end) >= SPEECH_SHARE,
     )
-    _check_belongs(timed, heard, duration)
     report("aligning", 1.0)
     return timed
 
@@ -98,7 +118,7 @@ def _recognition(
     if language is not None and language not in whisper.supported_languages:
         known = ", ".join(sorted(whisper.supported_languages))
         raise AlignmentError(f"the model {model!r} does not know language {language!r} ({known})")
-    if language is None and whisper.model.is_multilingual:
+    if language is None and whisper_api.is_multilingual(whisper):
         language = _spoken_language(whisper, samples, windows)
     report("recognising", 0.0)
     heard = recognise(whisper, samples, windows, language, lambda f: report("recognising", f))

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from faster_whisper import WhisperModel
-from faster_whisper.audio import pad_or_trim
 from faster_whisper.tokenizer import Tokenizer
-from faster_whisper.transcribe import get_suppressed_tokens
+from podalign.aligner import whisper_api
 from podalign.aligner.speech import speech_share
+from podalign.aligner.whisper_api import make_tokenizer
 from podalign.aligner.windows import Window
 from podalign.audio import SAMPLE_RATE, to_float32
 
@@ -58,7 +58,7 @@ def recognise(
     """
     tokenizer = make_tokenizer(model, language)
     prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-    suppress = get_suppressed_tokens(tokenizer, [-1])
+    suppress = whisper_api.suppressed_tokens(tokenizer)
 
     def listen(batch: Sequence[Window]) -> list[list[RecognisedWord]]:
         return _recognise_batch(model, tokenizer, prompt, suppress, samples, batch)
@@ -95,7 +95,7 @@ def _in_parallel(
                 progress(done / len(windows))
         return heard
 
-    with ThreadPoolExecutor(max_workers=model.model.num_workers) as pool:
+    with ThreadPoolExecutor(max_workers=whisper_api.worker_count(model)) as pool:
         return [per_window for heard in pool.map(run, batches) for per_window in heard]
 
 
@@ -115,15 +115,6 @@ def _unheard_tail(
     return Window(max(window.start, start - FOLLOW_UP_LEAD_SECONDS), window.end)
 
 
-def make_tokenizer(model: WhisperModel, language: str | None) -> Tokenizer:
-    return Tokenizer(
-        model.hf_tokenizer,
-        model.model.is_multilingual,
-        task="transcribe",
-        language=language or "en",
-    )
-
-
 def _recognise_batch(
     model: WhisperModel,
     tokenizer: Tokenizer,
@@ -135,20 +126,15 @@ def _recognise_batch(
     features, frames = [], []
     for window in batch:
         audio = to_float32(samples[int(window.start * SAMPLE_RATE) : int(window.end * SAMPLE_RATE)])
-        mel = model.feature_extractor(audio)
-        frames.append(min(mel.shape[-1], model.feature_extractor.nb_max_frames))
-        features.append(pad_or_trim(mel))
-    encoder_output = model.encode(np.stack(features))
-    results = model.model.generate(
-        encoder_output,
-        [prompt] * len(batch),
-        beam_size=1,
-        max_length=MAX_TOKENS,
-        suppress_blank=True,
-        suppress_tokens=suppress,
+        mel, length = whisper_api.features(model, audio)
+        frames.append(length)
+        features.append(mel)
+    encoder_output = whisper_api.encode(model, np.stack(features))
+    decoded = whisper_api.generate_greedy(
+        model, encoder_output, [prompt] * len(batch), MAX_TOKENS, suppress
     )
-    tokens = [[t for t in r.sequences_ids[0] if t < tokenizer.eot] for r in results]
-    alignments = model.find_alignment(tokenizer, tokens, encoder_output, frames)
+    tokens = [[t for t in sequence if t < tokenizer.eot] for sequence in decoded]
+    alignments = whisper_api.word_alignments(model, tokenizer, tokens, encoder_output, frames)
     heard = []
     for window, aligned in zip(batch, alignments, strict=True):
         words: list[RecognisedWord] = []

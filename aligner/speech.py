@@ -6,7 +6,7 @@ Loudness alone cannot tell a jingle or a music bed from a voice.
 from __future__ import annotations
 
 import numpy as np
-from faster_whisper.vad import get_vad_model
+from podalign.aligner.whisper_api import vad_model
 from podalign.audio import SAMPLE_RATE, to_float32
 
 CHUNK = 512
@@ -24,7 +24,7 @@ class SpeechMap:
             self.speech = np.zeros(0, dtype=bool)
             return
         audio = np.pad(audio, (0, -len(audio) % CHUNK))
-        probabilities = np.asarray(get_vad_model()(audio)).reshape(-1)
+        probabilities = np.asarray(vad_model()(audio)).reshape(-1)
         self.speech = probabilities >= SPEECH_PROBABILITY
 
     def share(self, start: float, end: float) -> float:

@@ -1,10 +1,12 @@
-"""Build a long benchmark case by repeating a shorter one, for drift and memory checks.
+"""Build a long benchmark case by joining cases end to end, for drift, repeats and memory.
 
-    python benchmarks/long_case.py ../shared/bench/cases/seed-full 6 /tmp/long-case
+    python benchmarks/long_case.py /tmp/long-case \\
+        ../shared/bench/cases/seed-full ../shared/bench/cases/noisy-mismatch \\
+        ../shared/bench/cases/seed-full
 
-The audio is the case's audio decoded and played N times over, encoded once;
-the transcript holds the turns N times over (so every sentence is said N
-times, far apart), and truth.json shifts each copy's times by its offset.
+The audio is the cases' audio decoded and played one after another, encoded once; the
+transcript holds their turns in the same order (a case named twice says every sentence
+twice, far apart), and truth.json shifts each part's times by its offset.
 Score it like any case: benchmarks/run.sh /tmp/long-case
 """
 
@@ -20,37 +22,26 @@ from podalign.audio.ffmpeg import ffmpeg_exe
 from podalign.transcripts import parse_transcript
 
 
-def build(case: Path, copies: int, out: Path) -> None:
-    truth = json.loads((case / "truth.json").read_text())
-    samples = decode_pcm16(case / truth.get("audio", "audio.mp3"))
-    copy_seconds = len(samples) / SAMPLE_RATE
+def build(cases: list[Path], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     encode = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "s16le"]
-    encode += [
-        "-ar",
-        str(SAMPLE_RATE),
-        "-ac",
-        "1",
-        "-i",
-        "-",
-        "-b:a",
-        "64k",
-        str(out / "audio.mp3"),
-    ]
-    with subprocess.Popen(encode, stdin=subprocess.PIPE) as ffmpeg:
+    encode += ["-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "-", "-b:a", "64k"]
+    offset = 0.0
+    paragraphs: list[str] = []
+    turns: list[dict] = []
+    with subprocess.Popen([*encode, str(out / "audio.mp3")], stdin=subprocess.PIPE) as ffmpeg:
         assert ffmpeg.stdin is not None
-        for _ in range(copies):
+        for case in cases:
+            truth = json.loads((case / "truth.json").read_text())
+            samples = decode_pcm16(case / truth.get("audio", "audio.mp3"))
             ffmpeg.stdin.write(samples.tobytes())
+            transcript = parse_transcript((case / "transcript.txt").read_bytes())
+            paragraphs += [f"{t.speaker}: {t.text}" for t in transcript.turns]
+            turns += [_shifted(turn, offset) for turn in truth["turns"]]
+            offset += len(samples) / SAMPLE_RATE
         ffmpeg.stdin.close()
-    transcript = parse_transcript((case / "transcript.txt").read_bytes())
-    paragraphs = [f"{t.speaker}: {t.text}" for t in transcript.turns]
-    (out / "transcript.txt").write_text("\n\n".join(paragraphs * copies) + "\n")
-    turns = []
-    for copy in range(copies):
-        offset = copy * copy_seconds
-        for turn in truth["turns"]:
-            turns.append(_shifted(turn, offset))
-    long_truth = {"audio": "audio.mp3", "duration": copy_seconds * copies, "turns": turns}
+    (out / "transcript.txt").write_text("\n\n".join(paragraphs) + "\n")
+    long_truth = {"audio": "audio.mp3", "duration": offset, "turns": turns}
     (out / "truth.json").write_text(json.dumps(long_truth))
 
 
@@ -63,4 +54,4 @@ def _shifted(turn: dict, offset: float) -> dict:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]))
+    build([Path(case) for case in sys.argv[2:]], Path(sys.argv[1]))

@@ -22,5 +22,6 @@ mkdir -p "$outputs"
 # A fresh cache dir per run: every case pays for its full recognition pass.
 python3 "$bench/score.py" \
     --cmd "podalign align {audio} {transcript} -o {out} --quiet --cache-dir $cache \
-           && cp {out} $outputs/\$(basename \$(dirname {audio})).json" \
+           && cp {out} $outputs/\$(basename \$(dirname {transcript})).json" \
     --json "$here/results.json" "$@"
+python3 "$here/calibration.py" "$outputs" "$@" > "$here/calibration.md"

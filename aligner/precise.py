@@ -1,0 +1,143 @@
+"""The precision stage: each found turn's words forced-aligned at the phone level.
+
+After the text matching every found turn has a window; the acoustic
+aligner places the turn's words inside it, a little wider than the turn.
+A turn it cannot align whole (text that is not in the audio, a wrong
+window) is tried again sentence by sentence. A word keeps its Whisper time
+where the acoustic aligner did not place it or placed it far from where
+Whisper heard it: that is a different pairing, not a finer time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from podalign.aligner.acoustic import AcousticWord, Alignment, Stretch
+from podalign.transcripts.model import SENTENCE_END, Transcript, Turn, TurnStatus, Word
+
+# Stretches -> for each, the words' places, or None where it could not be aligned.
+Aligner = Callable[[Sequence[Stretch]], list[Alignment | None]]
+
+MARGIN_SECONDS = 0.3
+# A word start the aligner moved further than this from Whisper's is another pairing.
+AGREE_SECONDS = 0.5
+# Closer than this, the aligner and Whisper heard the word in the same place.
+CLOSE_SECONDS = 0.2
+# How much the share of words placed close to Whisper's times weighs in the agreement.
+CLOSE_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class TurnCheck:
+    """What the acoustic aligner said about one turn."""
+
+    words: int
+    placed: int
+    close: int
+    moved_start: float
+
+    @property
+    def placed_share(self) -> float:
+        return self.placed / self.words if self.words else 0.0
+
+    @property
+    def close_share(self) -> float:
+        return self.close / self.placed if self.placed else 0.0
+
+    @property
+    def agreement(self) -> float:
+        """0..1: how far the acoustic aligner backs the turn's place.
+
+        A turn paired with the wrong heard words has a window that does not
+        hold its text: the aligner finds no path there, or puts the words
+        far from where Whisper's pairing had them.
+        """
+        return self.placed_share * (1 - CLOSE_WEIGHT + CLOSE_WEIGHT * self.close_share)
+
+
+def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> dict[int, TurnCheck]:
+    """Move found turns' words onto their acoustic times, in place; what was found, by turn."""
+    turns = [t for t in transcript.turns if _is_timed(t)]
+    pieces = [_spoken(t) for t in turns]
+    placed = align([_stretch(words, duration) for words in pieces])
+    retry: list[tuple[int, list[Word]]] = []
+    for position, (words, alignment) in enumerate(zip(pieces, placed, strict=True)):
+        if alignment is None:
+            retry += [(position, sentence) for sentence in _sentences(words)]
+    found: list[dict[int, AcousticWord]] = [
+        {id(w): a for w, a in zip(words, alignment or [], strict=False) if a is not None}
+        for words, alignment in zip(pieces, placed, strict=True)
+    ]
+    if retry:
+        again = align([_stretch(words, duration) for _, words in retry])
+        for (position, words), alignment in zip(retry, again, strict=True):
+            for word, place in zip(words, alignment or [], strict=False):
+                if place is not None:
+                    found[position][id(word)] = place
+    return {
+        turn.index: _apply(turn, words, places)
+        for turn, words, places in zip(turns, pieces, found, strict=True)
+    }
+
+
+def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> TurnCheck:
+    before = turn.start
+    placed = close = 0
+    for word in words:
+        place = places.get(id(word))
+        if place is None or word.start is None:
+            continue
+        placed += 1
+        shift = abs(place.start - word.start)
+        close += shift <= CLOSE_SECONDS
+        if shift <= AGREE_SECONDS:
+            word.start, word.end = place.start, place.end
+    _keep_in_order(words)
+    turn.start, turn.end = words[0].start, words[-1].end
+    moved = abs(turn.start - before) if turn.start is not None and before is not None else 0.0
+    check = TurnCheck(len(words), placed, close, moved)
+    turn.confidence = (turn.confidence or 0.0) * check.agreement
+    return check
+
+
+def _keep_in_order(words: list[Word]) -> None:
+    """A word kept at Whisper's time between acoustic ones must not overtake them."""
+    latest = 0.0
+    for word in words:
+        if word.start is None or word.end is None:
+            continue
+        word.start = max(word.start, latest)
+        word.end = max(word.end, word.start)
+        latest = word.start
+
+
+def _sentences(words: list[Word]) -> list[list[Word]]:
+    sentences: list[list[Word]] = [[]]
+    for word in words:
+        sentences[-1].append(word)
+        if SENTENCE_END.search(word.text):
+            sentences.append([])
+    return [s for s in sentences if s]
+
+
+def _stretch(words: list[Word], duration: float) -> Stretch:
+    start = min(w.start for w in words if w.start is not None)
+    end = max(w.end for w in words if w.end is not None)
+    return Stretch(
+        max(0.0, start - MARGIN_SECONDS),
+        min(duration, end + MARGIN_SECONDS),
+        tuple(w.text for w in words),
+    )
+
+
+def _spoken(turn: Turn) -> list[Word]:
+    return [w for w in turn.words if w.spoken]
+
+
+def _is_timed(turn: Turn) -> bool:
+    return (
+        turn.status != TurnStatus.NOT_FOUND
+        and turn.is_timed
+        and all(w.start is not None for w in _spoken(turn))
+    )
