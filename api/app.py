@@ -24,6 +24,7 @@ ENV_VARS = {
     "PODALIGN_API_TOKEN": ("API_TOKEN", str),
     "PODALIGN_MAX_UPLOAD_MB": ("MAX_UPLOAD_MB", float),
     "PODALIGN_MODEL": ("MODEL", str),
+    "PODALIGN_MAX_AUDIO_HOURS": ("MAX_AUDIO_HOURS", float),
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -31,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_URL": None,
     "API_TOKEN": None,
     "MAX_UPLOAD_MB": 500,
+    "MAX_AUDIO_HOURS": 6,
     "MODEL": "tiny.en",
     # Where the aligner caches recognition results; defaults to <data>/cache.
     "CACHE_DIR": None,

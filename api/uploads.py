@@ -6,8 +6,8 @@ import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import abort, request
-from podalign.audio import AudioError, probe_audio
+from flask import abort, current_app, request
+from podalign.audio import AudioError, AudioTooLong, measure_audio
 from podalign.transcripts import TranscriptError, parse_transcript
 from podalign.transcripts.model import Transcript
 from werkzeug.datastructures import FileStorage
@@ -80,9 +80,14 @@ def parse(data: bytes, filename: str | None) -> Transcript:
 
 
 def probe(path: Path) -> AudioInfo:
-    """Decode the upload to check it is audio (its name proves nothing); 415 if not."""
+    """Decode the upload to check it is audio (its name proves nothing) and measure it;
+    415 if it is not, 413 if it is longer than the server's limit."""
+    max_seconds = float(current_app.config["MAX_AUDIO_HOURS"]) * 3600
     try:
-        return probe_audio(path)
+        return measure_audio(path, max_seconds)
+    except AudioTooLong:
+        hours = current_app.config["MAX_AUDIO_HOURS"]
+        abort(413, f"The audio is longer than this server's limit of {hours:g} hours.")
     except AudioError as error:
         # The message names our stored copy; the user knows the file by another name.
         reason = str(error).removeprefix(f"{path.name}: ")
