@@ -15,7 +15,7 @@ from podalign.api.auth import require_token
 from podalign.api.manual import apply_manual_times, follow_edits
 from podalign.api.peaks import ensure_peaks
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
-from podalign.api.storage import ManualTime, get_db, transaction
+from podalign.api.storage import Episode, EpisodeStatus, ManualTime, get_db, transaction
 from podalign.transcripts import FORMATS, write_transcript
 
 log = logging.getLogger(__name__)
@@ -60,21 +60,18 @@ def create() -> tuple[dict, int, dict]:
         files.remove_tree(staging)
         raise
     db = get_db()
-    storage.insert_episode(
+    storage.create_episode(
         db,
-        {
-            "id": episode_id,
-            "title": title,
-            "status": "queued",
-            "duration": info.duration,
-            "audio_file": audio_file,
-            "audio_filename": audio.filename,
-            "audio_mimetype": uploads.audio_mimetype(info, audio.filename),
-            "transcript_file": transcript_file,
-            "transcript_filename": transcript_name,
-            "turn_count": len(transcript.turns),
-            "speakers": transcript.speakers,
-        },
+        episode_id=episode_id,
+        title=title,
+        duration=info.duration,
+        audio_file=audio_file,
+        audio_filename=audio.filename,
+        audio_mimetype=uploads.audio_mimetype(info, audio.filename),
+        transcript_file=transcript_file,
+        transcript_filename=transcript_name,
+        turn_count=len(transcript.turns),
+        speakers=transcript.speakers,
     )
     return _queue(db, episode_id, revision=1)
 
@@ -86,9 +83,9 @@ def index() -> dict:
     per_page = _int_arg("per_page", 20)
     if per_page > MAX_PER_PAGE:
         abort(400, f"per_page can be at most {MAX_PER_PAGE}.")
-    rows, total = storage.list_episodes(get_db(), per_page, (page - 1) * per_page)
+    episodes, total = storage.list_episodes(get_db(), per_page, (page - 1) * per_page)
     return {
-        "episodes": [summary(row) for row in rows],
+        "episodes": [summary(episode) for episode in episodes],
         "page": page,
         "per_page": per_page,
         "total": total,
@@ -115,32 +112,32 @@ def delete(episode_id: str) -> tuple[str, int]:
 
 @bp.get("/episodes/<episode_id>/audio")
 def audio(episode_id: str) -> Response:
-    row = _episode_or_404(get_db(), episode_id)
+    episode = _episode_or_404(get_db(), episode_id)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
-    if row["playable_file"]:
-        path, mimetype = folder / row["playable_file"], "audio/mpeg"
+    if episode.playable_file:
+        path, mimetype = folder / episode.playable_file, "audio/mpeg"
     else:
-        path, mimetype = folder / row["audio_file"], row["audio_mimetype"]
-    name = slugify(row["title"]) + path.suffix
+        path, mimetype = folder / episode.audio_file, episode.audio_mimetype
+    name = slugify(episode.title) + path.suffix
     return send_file(path, mimetype=mimetype, conditional=True, download_name=name)
 
 
 @bp.get("/episodes/<episode_id>/peaks")
 def peaks(episode_id: str) -> Response:
-    row = _episode_or_404(get_db(), episode_id)
+    episode = _episode_or_404(get_db(), episode_id)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
-    path = ensure_peaks(folder, folder / row["audio_file"], row["duration"])
+    path = ensure_peaks(folder, folder / episode.audio_file, episode.duration)
     return send_file(path, mimetype="application/json", conditional=True)
 
 
 def download(episode_id: str, key: str) -> Response:
     db = get_db()
-    row = _episode_or_404(db, episode_id)
-    if row["status"] != "done":
-        abort(409, f"The episode is {row['status']}; its transcript can be downloaded once done.")
-    transcript, _manual = load_transcript(db, row)
+    episode = _episode_or_404(db, episode_id)
+    if episode.status is not EpisodeStatus.DONE:
+        abort(409, f"The episode is {episode.status}; its transcript can be downloaded once done.")
+    transcript, _manual = load_transcript(db, episode)
     fmt, suffix = EXPORTS[key]
-    filename = slugify(row["title"]) + suffix
+    filename = slugify(episode.title) + suffix
     return Response(
         write_transcript(transcript, fmt),
         mimetype=FORMATS[fmt][1],
@@ -167,17 +164,17 @@ def correct_turn(episode_id: str, index: int) -> dict:
     end = _seconds(body, "end") if body.get("end") is not None else None
     db = get_db()
     with transaction(db):
-        row = _episode_or_404(db, episode_id)
-        transcript, manual = load_transcript(db, row)
+        episode = _episode_or_404(db, episode_id)
+        transcript, _manual = load_transcript(db, episode)
         if index >= len(transcript.turns):
             abort(404, f"No turn {index}: turns are numbered 0 to {len(transcript.turns) - 1}.")
         turn = transcript.turns[index]
         if end is None:
-            end = _default_end(transcript.turns, index, start, row["duration"])
-        if not 0 <= start < end <= row["duration"]:
+            end = _default_end(transcript.turns, index, start, episode.duration)
+        if not 0 <= start < end <= episode.duration:
             abort(
                 400,
-                f"Times must satisfy 0 <= start < end <= {row['duration']:.3f} (the duration);"
+                f"Times must satisfy 0 <= start < end <= {episode.duration:.3f} (the duration);"
                 f" got start={start}, end={end}.",
             )
         storage.set_manual_time(
@@ -196,23 +193,20 @@ def realign(episode_id: str) -> tuple[dict, int, dict]:
     transcript = uploads.parse(data, filename)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
     with transaction(db):
-        row = _episode_or_404(db, episode_id)
+        episode = _episode_or_404(db, episode_id)
         # Earlier transcripts are kept beside the new one, numbered in order.
         transcript_file = f"transcript-{_next_version(folder)}{uploads.suffix(filename, '.txt')}"
         files.write_bytes(folder / transcript_file, data)
         storage.replace_manual_times(
             db, episode_id, follow_edits(storage.manual_times(db, episode_id), transcript)
         )
-        revision = row["revision"] + 1
-        storage.update_episode(
+        revision = storage.replace_transcript(
             db,
-            episode_id,
-            **_requeued(revision),
+            episode,
             transcript_file=transcript_file,
             transcript_filename=filename,
             turn_count=len(transcript.turns),
             speakers=transcript.speakers,
-            untimed_turns=None,
         )
     # After the commit: a failed update must not leave the new, untimed text under the
     # old "done" row. A crash right here leaves the old result until the job rewrites it.
@@ -225,11 +219,10 @@ def realign(episode_id: str) -> tuple[dict, int, dict]:
 def retry(episode_id: str) -> tuple[dict, int, dict]:
     db = get_db()
     with transaction(db):
-        row = _episode_or_404(db, episode_id)
-        if row["status"] != "failed":
-            abort(409, f"Only failed episodes can be retried; this one is {row['status']}.")
-        revision = row["revision"] + 1
-        storage.update_episode(db, episode_id, **_requeued(revision))
+        episode = _episode_or_404(db, episode_id)
+        if episode.status is not EpisodeStatus.FAILED:
+            abort(409, f"Only failed episodes can be retried; this one is {episode.status}.")
+        revision = storage.requeue(db, episode, attempts=0)
     return _queue(db, episode_id, revision)
 
 
@@ -239,38 +232,20 @@ def _queue(db: sqlite3.Connection, episode_id: str, revision: int) -> tuple[dict
         jobs.enqueue(current_app, episode_id, revision)
     except Exception:
         log.exception("Could not enqueue %s", episode_id)
-        storage.update_episode(
-            db,
-            episode_id,
-            at_revision=revision,
-            status="failed",
-            error=QUEUE_DOWN.format(id=episode_id),
-        )
+        storage.fail(db, episode_id, revision, QUEUE_DOWN.format(id=episode_id))
         abort(503, QUEUE_DOWN.format(id=episode_id))
-    # Normally still "queued"; a fast worker (or huey's immediate mode) may be further along.
-    status = storage.get_episode(db, episode_id)["status"]
-    body = accepted(episode_id, status)
+    # Normally still queued; a fast worker (or huey's immediate mode) may be further along,
+    # and a DELETE may have removed it meanwhile.
+    episode = _episode_or_404(db, episode_id)
+    body = accepted(episode_id, episode.status)
     return body, 202, {"Location": body["url"]}
 
 
-def _requeued(revision: int) -> dict:
-    return {
-        "revision": revision,
-        "status": "queued",
-        "progress": 0,
-        "stage": None,
-        "error": None,
-        "attempts": 0,
-        "worker": None,
-        "heartbeat_at": None,
-    }
-
-
-def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> sqlite3.Row:
-    row = storage.get_episode(db, episode_id)
-    if row is None:
+def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> Episode:
+    episode = storage.get_episode(db, episode_id)
+    if episode is None:
         abort(404, f"No episode {episode_id!r}.")
-    return row
+    return episode
 
 
 def _int_arg(name: str, default: int) -> int:

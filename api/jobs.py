@@ -28,6 +28,7 @@ from huey.signals import SIGNAL_INTERRUPTED
 from podalign.aligner import AlignmentError, align_transcript
 from podalign.api import files, storage
 from podalign.api.peaks import ensure_peaks
+from podalign.api.storage import Episode, EpisodeStatus
 from podalign.audio import AudioError, make_browser_playable
 from podalign.transcripts import TranscriptError, parse_transcript, untimed_turn_count
 from podalign.transcripts.model import Transcript
@@ -122,50 +123,49 @@ def run_alignment(app: Flask, episode_id: str, revision: int) -> None:
     """The align task: claim the episode, align it, store the result or the error."""
     with app.app_context():
         db = storage.get_db()
-        row = storage.claim_episode(db, episode_id, revision, worker_id(), time.time())
-        if row is None:
+        episode = storage.claim(db, episode_id, revision, worker_id(), time.time())
+        if episode is None:
             log.info("Skipping %s revision %s: deleted, superseded or taken", episode_id, revision)
             return
-        log.info("Aligning %s (attempt %s)", episode_id, row["attempts"])
+        log.info("Aligning %s (attempt %s)", episode_id, episode.attempts)
         reporter = ProgressReporter(app, episode_id, revision)
         reporter.start()
         try:
             # The reporter stops before any outcome is written, so it cannot overwrite one.
             try:
-                result = _align(app, db, row, reporter)
+                result = _align(app, db, episode, reporter)
             finally:
                 reporter.stop()
         except Superseded:
             log.info("Dropped %s revision %s: superseded while running", episode_id, revision)
             return
         except (AlignmentError, AudioError, TranscriptError) as error:
-            _fail(db, row, str(error))
+            _fail(db, episode, str(error))
             return
         except Exception:
-            if _is_current(db, row):
+            if _is_current(db, episode):
                 log.exception("Aligning %s failed", episode_id)
-                _fail(db, row, UNEXPECTED)
+                _fail(db, episode, UNEXPECTED)
             return
-        _finish(app, db, row, result)
+        _finish(app, db, episode, result)
 
 
-def _align(app: Flask, db: sqlite3.Connection, row: sqlite3.Row, reporter: ProgressReporter):
-    folder = files.episode_dir(app.config["DATA_DIR"], row["id"])
-    audio = folder / row["audio_file"]
+def _align(
+    app: Flask, db: sqlite3.Connection, episode: Episode, reporter: ProgressReporter
+) -> Transcript:
+    folder = files.episode_dir(app.config["DATA_DIR"], episode.id)
+    audio = folder / episode.audio_file
     reporter.update("preparing", 0.0)
-    if row["playable_file"] is None:
+    if episode.playable_file is None:
         playable = make_browser_playable(audio, folder)
         if playable is not None:
-            storage.update_episode(
-                db,
-                row["id"],
-                at_revision=row["revision"],
-                playable_file=str(playable.relative_to(folder)),
+            storage.set_playable_file(
+                db, episode.id, episode.revision, str(playable.relative_to(folder))
             )
     reporter.update("preparing", 0.5)
-    ensure_peaks(folder, audio, row["duration"])
+    ensure_peaks(folder, audio, episode.duration)
     transcript = parse_transcript(
-        (folder / row["transcript_file"]).read_bytes(), row["transcript_filename"]
+        (folder / episode.transcript_file).read_bytes(), episode.transcript_filename
     )
     return align_transcript(
         audio,
@@ -176,47 +176,34 @@ def _align(app: Flask, db: sqlite3.Connection, row: sqlite3.Row, reporter: Progr
     )
 
 
-def _finish(app: Flask, db: sqlite3.Connection, row: sqlite3.Row, result: Transcript) -> None:
-    folder = files.episode_dir(app.config["DATA_DIR"], row["id"])
+def _finish(app: Flask, db: sqlite3.Connection, episode: Episode, result: Transcript) -> None:
+    folder = files.episode_dir(app.config["DATA_DIR"], episode.id)
     # Inside the write lock, so a re-alignment cannot slip in between the
     # check and the writes and have its transcript replaced by this result.
     with storage.transaction(db):
-        if not _is_current(db, row):
-            log.info("Dropped the result of %s: superseded while running", row["id"])
+        if not _is_current(db, episode):
+            log.info("Dropped the result of %s: superseded while running", episode.id)
             return
         files.write_json(folder / "result.json", result.to_dict())
-        storage.update_episode(
+        storage.finish(
             db,
-            row["id"],
-            status="done",
-            progress=100,
-            stage=None,
-            error=None,
-            worker=None,
-            heartbeat_at=None,
+            episode.id,
+            episode.revision,
             turn_count=len(result.turns),
             speakers=result.speakers,
             untimed_turns=untimed_turn_count(result),
         )
-    log.info("Aligned %s", row["id"])
+    log.info("Aligned %s", episode.id)
 
 
-def _fail(db: sqlite3.Connection, row: sqlite3.Row, message: str) -> None:
-    storage.update_episode(
-        db,
-        row["id"],
-        at_revision=row["revision"],
-        status="failed",
-        error=message,
-        worker=None,
-        heartbeat_at=None,
-    )
-    log.info("Alignment of %s failed: %s", row["id"], message)
+def _fail(db: sqlite3.Connection, episode: Episode, message: str) -> None:
+    storage.fail(db, episode.id, episode.revision, message)
+    log.info("Alignment of %s failed: %s", episode.id, message)
 
 
-def _is_current(db: sqlite3.Connection, row: sqlite3.Row) -> bool:
-    current = storage.get_episode(db, row["id"])
-    return current is not None and current["revision"] == row["revision"]
+def _is_current(db: sqlite3.Connection, episode: Episode) -> bool:
+    current = storage.get_episode(db, episode.id)
+    return current is not None and current.revision == episode.revision
 
 
 class ProgressReporter:
@@ -267,13 +254,8 @@ class ProgressReporter:
                 if state == written and now - written_at < HEARTBEAT_SECONDS:
                     continue
                 stage, overall = state
-                if not storage.update_episode(
-                    db,
-                    self.episode_id,
-                    at_revision=self.revision,
-                    stage=stage,
-                    progress=min(99, int(overall * 100)),
-                    heartbeat_at=now,
+                if not storage.report_progress(
+                    db, self.episode_id, self.revision, stage, min(99, int(overall * 100)), now
                 ):
                     self.superseded.set()
                     return
@@ -293,29 +275,16 @@ def recover_orphans(app: Flask) -> int:
     with app.app_context():
         db = storage.get_db()
         with storage.transaction(db):
-            for row in storage.running_episodes(db):
-                if not is_orphan(row["worker"], row["heartbeat_at"], now):
+            for episode in storage.running_episodes(db):
+                if not is_orphan(episode.worker, episode.heartbeat_at, now):
                     continue
-                revision = row["revision"] + 1
-                if row["attempts"] >= MAX_ATTEMPTS:
-                    log.warning("Failing %s: interrupted %s times", row["id"], row["attempts"])
-                    status, error = "failed", CRASHED_TWICE.format(id=row["id"])
+                if episode.attempts >= MAX_ATTEMPTS:
+                    log.warning("Failing %s: interrupted %s times", episode.id, episode.attempts)
+                    storage.abandon(db, episode, CRASHED_TWICE.format(id=episode.id))
                 else:
-                    log.warning("Re-queueing %s: its worker %s is gone", row["id"], row["worker"])
-                    status, error = "queued", None
-                    requeue.append((row["id"], revision))
-                storage.update_episode(
-                    db,
-                    row["id"],
-                    at_revision=row["revision"],
-                    revision=revision,
-                    status=status,
-                    error=error,
-                    progress=0,
-                    stage=None,
-                    worker=None,
-                    heartbeat_at=None,
-                )
+                    log.warning("Re-queueing %s: its worker %s is gone", episode.id, episode.worker)
+                    revision = storage.requeue(db, episode, attempts=episode.attempts)
+                    requeue.append((episode.id, revision))
         requeue += _lost_from_the_queue(app, db)
     for episode_id, revision in requeue:
         enqueue(app, episode_id, revision)
@@ -325,14 +294,12 @@ def recover_orphans(app: Flask) -> int:
 def _lost_from_the_queue(app: Flask, db: sqlite3.Connection) -> list[tuple[str, int]]:
     """Queued episodes with no message on the queue: the process died between writing the
     row and queueing it, or a consumer died holding the message before claiming it."""
-    rows = storage.queued_episodes(db, older_than_seconds=LOST_AFTER_SECONDS)
-    if not rows:
+    queued = storage.queued_episodes(db, older_than_seconds=LOST_AFTER_SECONDS)
+    if not queued:
         return []
     pending = jobs_of(app).huey.pending()
     waiting = {tuple(task.args) for task in pending if task.name == "align_episode"}
-    lost = [
-        (row["id"], row["revision"]) for row in rows if (row["id"], row["revision"]) not in waiting
-    ]
+    lost = [(e.id, e.revision) for e in queued if (e.id, e.revision) not in waiting]
     for episode_id, _ in lost:
         log.warning("Re-queueing %s: it was queued but no job was waiting for it", episode_id)
     return lost
@@ -343,23 +310,16 @@ def hand_back(app: Flask, episode_id: str, revision: int) -> None:
     with app.app_context():
         db = storage.get_db()
         with storage.transaction(db):
-            row = storage.get_episode(db, episode_id)
-            if row is None or row["revision"] != revision or row["status"] != "running":
+            episode = storage.get_episode(db, episode_id)
+            if (
+                episode is None
+                or episode.revision != revision
+                or episode.status is not EpisodeStatus.RUNNING
+            ):
                 return
-            storage.update_episode(
-                db,
-                episode_id,
-                at_revision=revision,
-                revision=revision + 1,
-                status="queued",
-                attempts=max(0, row["attempts"] - 1),
-                progress=0,
-                stage=None,
-                worker=None,
-                heartbeat_at=None,
-            )
+            next_revision = storage.requeue(db, episode, attempts=max(0, episode.attempts - 1))
     log.info("Handed %s back to the queue on shutdown", episode_id)
-    enqueue(app, episode_id, revision + 1)
+    enqueue(app, episode_id, next_revision)
 
 
 def is_orphan(worker: str | None, heartbeat_at: float | None, now: float) -> bool:

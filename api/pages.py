@@ -7,6 +7,7 @@ so they work the same whatever storage or job queue backs the API.
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from podalign.api.storage import EpisodeStatus
 
 # The assets live under /assets rather than /static so the blueprint never
 # collides with a static route the app itself may register.
@@ -17,6 +18,12 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/assets",
 )
+
+
+@bp.context_processor
+def statuses() -> dict[str, dict[str, str]]:
+    """The status values for the pages' scripts, so they are spelt in one place."""
+    return {"statuses": {status.name: status.value for status in EpisodeStatus}}
 
 
 @bp.get("/")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import unicodedata
@@ -10,6 +9,7 @@ import unicodedata
 from flask import current_app, request, url_for
 from podalign.api import files, storage
 from podalign.api.manual import apply_manual_times
+from podalign.api.storage import Episode, EpisodeStatus
 from podalign.transcripts.model import Transcript
 
 # Download key -> (writer format, file suffix); the suffix is also the URL's.
@@ -22,20 +22,20 @@ EXPORTS = {
 }
 
 
-def summary(row: sqlite3.Row) -> dict:
-    episode_id = row["id"]
+def summary(episode: Episode) -> dict:
+    episode_id = episode.id
     return {
         "id": episode_id,
-        "title": row["title"],
-        "status": row["status"],
-        "progress": row["progress"],
-        "stage": row["stage"],
-        "error": row["error"],
-        "duration": round(row["duration"], 3),
-        "created_at": row["created_at"],
-        "turn_count": row["turn_count"],
-        "untimed_turns": row["untimed_turns"],
-        "speakers": json.loads(row["speakers"]),
+        "title": episode.title,
+        "status": episode.status.value,
+        "progress": episode.progress,
+        "stage": episode.stage,
+        "error": episode.error,
+        "duration": round(episode.duration, 3),
+        "created_at": episode.created_at,
+        "turn_count": episode.turn_count,
+        "untimed_turns": episode.untimed_turns,
+        "speakers": list(episode.speakers),
         "urls": {
             "self": url_for("episodes.show", episode_id=episode_id),
             "page": page_url(episode_id),
@@ -48,28 +48,28 @@ def summary(row: sqlite3.Row) -> dict:
     }
 
 
-def detail(db: sqlite3.Connection, row: sqlite3.Row) -> dict:
+def detail(db: sqlite3.Connection, episode: Episode) -> dict:
     """The summary plus the transcript, each turn flagged ``manual`` if set by hand."""
-    transcript, manual = load_transcript(db, row)
+    transcript, manual = load_transcript(db, episode)
     body = transcript.to_dict()
     for position, turn in enumerate(body["turns"]):
         turn["manual"] = position in manual
-    return {**summary(row), "transcript": body}
+    return {**summary(episode), "transcript": body}
 
 
-def load_transcript(db: sqlite3.Connection, row: sqlite3.Row) -> tuple[Transcript, set[int]]:
+def load_transcript(db: sqlite3.Connection, episode: Episode) -> tuple[Transcript, set[int]]:
     """The current transcript (aligned or not) with the hand-set times laid over it."""
-    folder = files.episode_dir(current_app.config["DATA_DIR"], row["id"])
+    folder = files.episode_dir(current_app.config["DATA_DIR"], episode.id)
     transcript = Transcript.from_dict(files.read_json(folder / "result.json"))
-    transcript.title = row["title"]
-    manual = apply_manual_times(transcript, storage.manual_times(db, row["id"]))
+    transcript.title = episode.title
+    manual = apply_manual_times(transcript, storage.manual_times(db, episode.id))
     return transcript, manual
 
 
-def accepted(episode_id: str, status: str) -> dict:
+def accepted(episode_id: str, status: EpisodeStatus) -> dict:
     return {
         "id": episode_id,
-        "status": status,
+        "status": status.value,
         "url": url_for("episodes.show", episode_id=episode_id),
         "page_url": page_url(episode_id),
     }

@@ -12,50 +12,65 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, current_app, g
+from podalign.api.migrations import migrate
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS episodes (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    status TEXT NOT NULL,
-    progress INTEGER NOT NULL DEFAULT 0,
-    stage TEXT,
-    error TEXT,
-    duration REAL NOT NULL,
-    audio_file TEXT NOT NULL,
-    audio_filename TEXT,
-    audio_mimetype TEXT NOT NULL,
-    playable_file TEXT,
-    transcript_file TEXT NOT NULL,
-    transcript_filename TEXT,
-    turn_count INTEGER NOT NULL,
-    speakers TEXT NOT NULL,
-    untimed_turns INTEGER,
-    revision INTEGER NOT NULL DEFAULT 1,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    worker TEXT,
-    heartbeat_at REAL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS episodes_newest ON episodes (created_at DESC);
-CREATE INDEX IF NOT EXISTS episodes_status ON episodes (status);
-CREATE TABLE IF NOT EXISTS manual_turns (
-    episode_id TEXT NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
-    turn_index INTEGER NOT NULL,
-    start_time REAL NOT NULL,
-    end_time REAL NOT NULL,
-    speaker TEXT,
-    text TEXT NOT NULL,
-    PRIMARY KEY (episode_id, turn_index)
-);
-"""
+
+class EpisodeStatus(StrEnum):
+    """Where an episode's alignment job is; the values are what the API and the database hold."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One row of the episodes table."""
+
+    id: str
+    title: str
+    status: EpisodeStatus
+    # 0-100 while running; 100 once done.
+    progress: int
+    stage: str | None
+    error: str | None
+    duration: float
+    # File names inside the episode's folder; *_filename are the names as uploaded.
+    audio_file: str
+    audio_filename: str | None
+    audio_mimetype: str
+    playable_file: str | None
+    transcript_file: str
+    transcript_filename: str | None
+    turn_count: int
+    speakers: tuple[str, ...]
+    # Set when a job finishes; None until then and after a new transcript.
+    untimed_turns: int | None
+    # Bumped by every re-queue; a job may only write while its revision is current.
+    revision: int
+    # Runs started since it was last queued by a person, counting ones a crash interrupted.
+    attempts: int
+    worker: str | None
+    heartbeat_at: float | None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Episode:
+        values = dict(row)
+        values["status"] = EpisodeStatus(values["status"])
+        values["speakers"] = tuple(json.loads(values["speakers"]))
+        return cls(**values)
+
+
+_COLUMNS = ", ".join(field.name for field in fields(Episode))
 
 
 @dataclass(frozen=True)
@@ -70,11 +85,11 @@ class ManualTime:
 
 
 def init_app(app: Flask) -> None:
-    """Create the schema and close each request's connection when it ends."""
+    """Bring the schema up to date and close each request's connection when it ends."""
     db = connect(database_path(app.config["DATA_DIR"]))
     try:
         db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(SCHEMA)
+        migrate(db)
     finally:
         db.close()
     app.teardown_appcontext(close_db)
@@ -125,80 +140,224 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def insert_episode(db: sqlite3.Connection, fields: dict[str, Any]) -> None:
-    fields = {**fields, "speakers": json.dumps(fields["speakers"])}
-    fields.setdefault("created_at", now_iso())
-    fields.setdefault("updated_at", fields["created_at"])
-    names = ", ".join(fields)
-    marks = ", ".join(f":{name}" for name in fields)
-    db.execute(f"INSERT INTO episodes ({names}) VALUES ({marks})", fields)
+def create_episode(
+    db: sqlite3.Connection,
+    *,
+    episode_id: str,
+    title: str,
+    duration: float,
+    audio_file: str,
+    audio_filename: str | None,
+    audio_mimetype: str,
+    transcript_file: str,
+    transcript_filename: str | None,
+    turn_count: int,
+    speakers: list[str],
+) -> None:
+    """Add a new episode, queued at revision 1."""
+    created = now_iso()
+    db.execute(
+        "INSERT INTO episodes (id, title, status, duration, audio_file, audio_filename,"
+        " audio_mimetype, transcript_file, transcript_filename, turn_count, speakers,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            episode_id,
+            title,
+            EpisodeStatus.QUEUED.value,
+            duration,
+            audio_file,
+            audio_filename,
+            audio_mimetype,
+            transcript_file,
+            transcript_filename,
+            turn_count,
+            json.dumps(speakers),
+            created,
+            created,
+        ),
+    )
 
 
-def get_episode(db: sqlite3.Connection, episode_id: str) -> sqlite3.Row | None:
-    return db.execute("SELECT * FROM episodes WHERE id = ?", (episode_id,)).fetchone()
+def get_episode(db: sqlite3.Connection, episode_id: str) -> Episode | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM episodes WHERE id = ?", (episode_id,)).fetchone()
+    return None if row is None else Episode.from_row(row)
 
 
-def list_episodes(db: sqlite3.Connection, limit: int, offset: int) -> tuple[list[sqlite3.Row], int]:
+def list_episodes(db: sqlite3.Connection, limit: int, offset: int) -> tuple[list[Episode], int]:
     """A page of episodes, newest first, and the total count."""
     rows = db.execute(
-        "SELECT * FROM episodes ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+        f"SELECT {_COLUMNS} FROM episodes ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
         (limit, offset),
     ).fetchall()
     total = db.execute("SELECT COUNT(*) FROM episodes").fetchone()[0]
-    return rows, total
+    return [Episode.from_row(row) for row in rows], total
 
 
-def update_episode(
-    db: sqlite3.Connection, episode_id: str, *, at_revision: int | None = None, **fields: Any
-) -> bool:
-    """Set fields; with ``at_revision``, only if the episode is still at that revision.
+def running_episodes(db: sqlite3.Connection) -> list[Episode]:
+    return _select(db, "status = ?", (EpisodeStatus.RUNNING.value,))
 
-    Returns whether a row changed, so a superseded job can tell it lost.
-    """
-    if "speakers" in fields:
-        fields["speakers"] = json.dumps(fields["speakers"])
-    fields["updated_at"] = now_iso()
-    sets = ", ".join(f"{name} = :{name}" for name in fields)
-    where = "id = :_id" + (" AND revision = :_revision" if at_revision is not None else "")
-    cursor = db.execute(
-        f"UPDATE episodes SET {sets} WHERE {where}",
-        {**fields, "_id": episode_id, "_revision": at_revision},
-    )
-    return cursor.rowcount == 1
+
+def queued_episodes(db: sqlite3.Connection, older_than_seconds: float) -> list[Episode]:
+    """Episodes queued and untouched for longer than ``older_than_seconds``."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+    return _select(db, "status = ? AND updated_at < ?", (EpisodeStatus.QUEUED.value, _iso(cutoff)))
 
 
 def delete_episode(db: sqlite3.Connection, episode_id: str) -> bool:
     return db.execute("DELETE FROM episodes WHERE id = ?", (episode_id,)).rowcount == 1
 
 
-def claim_episode(
+# The state changes. Those that take a revision change nothing (and return False)
+# when the episode has moved on to another revision or been deleted, so a
+# superseded job can tell it lost.
+
+
+def claim(
     db: sqlite3.Connection, episode_id: str, revision: int, worker: str, now: float
-) -> sqlite3.Row | None:
+) -> Episode | None:
     """Mark a queued episode running for this worker; None if someone else has it.
 
     Duplicate or stale queue messages are harmless because only one claim of a
     revision can succeed.
     """
     with transaction(db):
-        cursor = db.execute(
-            "UPDATE episodes SET status = 'running', stage = 'starting', progress = 0,"
-            " error = NULL, attempts = attempts + 1, worker = ?, heartbeat_at = ?,"
-            " updated_at = ? WHERE id = ? AND revision = ? AND status = 'queued'",
-            (worker, now, now_iso(), episode_id, revision),
+        changed = _update(
+            db,
+            episode_id,
+            revision,
+            "status = ?, stage = 'starting', progress = 0, error = NULL,"
+            " attempts = attempts + 1, worker = ?, heartbeat_at = ?",
+            (EpisodeStatus.RUNNING.value, worker, now),
+            only_if_status=EpisodeStatus.QUEUED,
         )
-        return get_episode(db, episode_id) if cursor.rowcount == 1 else None
+        return get_episode(db, episode_id) if changed else None
 
 
-def running_episodes(db: sqlite3.Connection) -> list[sqlite3.Row]:
-    return db.execute("SELECT * FROM episodes WHERE status = 'running'").fetchall()
+def report_progress(
+    db: sqlite3.Connection, episode_id: str, revision: int, stage: str, progress: int, now: float
+) -> bool:
+    """A running job's stage and progress (0-100), and its heartbeat."""
+    return _update(
+        db,
+        episode_id,
+        revision,
+        "stage = ?, progress = ?, heartbeat_at = ?",
+        (stage, progress, now),
+    )
 
 
-def queued_episodes(db: sqlite3.Connection, older_than_seconds: float) -> list[sqlite3.Row]:
-    """Episodes queued and untouched for longer than ``older_than_seconds``."""
-    cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
-    return db.execute(
-        "SELECT * FROM episodes WHERE status = 'queued' AND updated_at < ?", (_iso(cutoff),)
-    ).fetchall()
+def set_playable_file(
+    db: sqlite3.Connection, episode_id: str, revision: int, playable_file: str
+) -> bool:
+    """The browser-playable copy of the audio, once a job has made it."""
+    return _update(db, episode_id, revision, "playable_file = ?", (playable_file,))
+
+
+def finish(
+    db: sqlite3.Connection,
+    episode_id: str,
+    revision: int,
+    *,
+    turn_count: int,
+    speakers: list[str],
+    untimed_turns: int,
+) -> bool:
+    """Mark the job done, with the figures of its aligned transcript."""
+    return _update(
+        db,
+        episode_id,
+        revision,
+        "status = ?, progress = 100, stage = NULL, error = NULL, worker = NULL,"
+        " heartbeat_at = NULL, turn_count = ?, speakers = ?, untimed_turns = ?",
+        (EpisodeStatus.DONE.value, turn_count, json.dumps(speakers), untimed_turns),
+    )
+
+
+def fail(db: sqlite3.Connection, episode_id: str, revision: int, message: str) -> bool:
+    """Mark the job failed with a message for people."""
+    return _update(
+        db,
+        episode_id,
+        revision,
+        "status = ?, error = ?, worker = NULL, heartbeat_at = NULL",
+        (EpisodeStatus.FAILED.value, message),
+    )
+
+
+def requeue(db: sqlite3.Connection, episode: Episode, *, attempts: int) -> int:
+    """Queue the episode afresh under the next revision, which supersedes any job
+    holding the current one; returns that revision.
+
+    Call it inside the transaction that read ``episode``. ``attempts`` is how
+    many interrupted runs count against the next one.
+    """
+    revision = episode.revision + 1
+    _update(
+        db,
+        episode.id,
+        episode.revision,
+        "revision = ?, status = ?, progress = 0, stage = NULL, error = NULL,"
+        " attempts = ?, worker = NULL, heartbeat_at = NULL",
+        (revision, EpisodeStatus.QUEUED.value, attempts),
+    )
+    return revision
+
+
+def replace_transcript(
+    db: sqlite3.Connection,
+    episode: Episode,
+    *,
+    transcript_file: str,
+    transcript_filename: str | None,
+    turn_count: int,
+    speakers: list[str],
+) -> int:
+    """Queue the episode to be aligned to a new transcript; returns the new revision.
+
+    Call it inside the transaction that read ``episode``.
+    """
+    revision = requeue(db, episode, attempts=0)
+    _update(
+        db,
+        episode.id,
+        revision,
+        "transcript_file = ?, transcript_filename = ?, turn_count = ?, speakers = ?,"
+        " untimed_turns = NULL",
+        (transcript_file, transcript_filename, turn_count, json.dumps(speakers)),
+    )
+    return revision
+
+
+def abandon(db: sqlite3.Connection, episode: Episode, message: str) -> None:
+    """Fail a job whose worker is gone, under the next revision so that worker,
+    should it still be alive, can no longer write. Call it inside the
+    transaction that read ``episode``."""
+    fail(db, episode.id, requeue(db, episode, attempts=episode.attempts), message)
+
+
+def _update(
+    db: sqlite3.Connection,
+    episode_id: str,
+    revision: int,
+    sets: str,
+    values: tuple[object, ...],
+    only_if_status: EpisodeStatus | None = None,
+) -> bool:
+    where = "id = ? AND revision = ?"
+    keys: tuple[object, ...] = (episode_id, revision)
+    if only_if_status is not None:
+        where += " AND status = ?"
+        keys += (only_if_status.value,)
+    cursor = db.execute(
+        f"UPDATE episodes SET {sets}, updated_at = ? WHERE {where}",
+        (*values, now_iso(), *keys),
+    )
+    return cursor.rowcount == 1
+
+
+def _select(db: sqlite3.Connection, where: str, values: tuple[object, ...]) -> list[Episode]:
+    rows = db.execute(f"SELECT {_COLUMNS} FROM episodes WHERE {where}", values).fetchall()
+    return [Episode.from_row(row) for row in rows]
 
 
 def manual_times(db: sqlite3.Connection, episode_id: str) -> list[ManualTime]:

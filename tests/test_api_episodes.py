@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from podalign.api import create_app
+from podalign.api import create_app, jobs, storage
 from podalign.api.files import remove_stale_uploads, staging_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -140,6 +140,30 @@ def test_delete_removes_the_rows_and_files(app, client, episode):
     assert client.get(episode["urls"]["self"]).status_code == 404
     assert client.delete(episode["urls"]["self"]).status_code == 404
     assert client.get("/api/episodes").json["total"] == 0
+
+
+def test_an_episode_deleted_while_it_is_queued_is_404_not_500(app, client, monkeypatch):
+    # The DELETE lands from another connection between the enqueue and the reply.
+    queue = jobs.enqueue
+
+    def enqueue_then_delete(app_, episode_id: str, revision: int) -> None:
+        queue(app_, episode_id, revision)
+        db = storage.connect(storage.database_path(app.config["DATA_DIR"]))
+        try:
+            assert storage.delete_episode(db, episode_id)
+        finally:
+            db.close()
+
+    monkeypatch.setattr(jobs, "enqueue", enqueue_then_delete)
+    data = {
+        "audio": ((FIXTURES / "dialogue.mp3").open("rb"), "dialogue.mp3"),
+        "transcript": ((FIXTURES / "dialogue.txt").open("rb"), "dialogue.txt"),
+    }
+
+    response = client.post("/api/episodes", data=data)
+
+    assert response.status_code == 404
+    assert "No episode" in response.json["error"]
 
 
 def test_missing_audio_is_400(upload):

@@ -12,24 +12,26 @@ from pathlib import Path
 
 import pytest
 from huey import RedisHuey, SqliteHuey
-from podalign.api import jobs
-from podalign.api.storage import claim_episode, get_db, get_episode, update_episode
+from podalign.api import jobs, storage
+from podalign.api.storage import Episode, EpisodeStatus, get_db, get_episode
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIALOGUE = (FIXTURES / "dialogue.txt").read_text()
 
 
-def row(app, episode_id: str):
+def stored(app, episode_id: str) -> Episode:
     with app.app_context():
-        return get_episode(get_db(), episode_id)
+        episode = get_episode(get_db(), episode_id)
+    assert episode is not None
+    return episode
 
 
 def claim_as(app, episode_id: str, worker: str, heartbeat: float | None = None) -> None:
     """Mark the episode running for ``worker``, as that worker's claim would."""
     with app.app_context():
-        revision = get_episode(get_db(), episode_id)["revision"]
+        revision = stored(app, episode_id).revision
         now = time.time() if heartbeat is None else heartbeat
-        assert claim_episode(get_db(), episode_id, revision, worker, now) is not None
+        assert storage.claim(get_db(), episode_id, revision, worker, now) is not None
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +61,7 @@ def test_a_job_runs_from_queued_to_done(app, client, upload, run_jobs):
 
     episode = client.get(url).json
     assert (episode["status"], episode["progress"], episode["stage"]) == ("done", 100, None)
-    assert row(app, episode["id"])["attempts"] == 1
+    assert stored(app, episode["id"]).attempts == 1
 
 
 def test_an_alignment_error_fails_the_job_with_its_message(client, upload, run_jobs, silence):
@@ -83,7 +85,7 @@ def test_a_failed_job_can_be_retried(app, client, upload, run_jobs, silence):
     assert client.get(url).json["error"] is None
     assert run_jobs() == 1
     assert client.get(url).json["status"] == "failed"
-    assert row(app, response.json["id"])["attempts"] == 1
+    assert stored(app, response.json["id"]).attempts == 1
 
 
 def test_only_failed_jobs_can_be_retried(client, upload, episode):
@@ -151,20 +153,21 @@ def test_progress_is_written_by_the_reporter_and_supersedes_stop_it(app, upload,
     try:
         reporter.aligner_progress("recognising", 0.5)
         time.sleep(0.3)
-        assert (row(app, episode_id)["stage"], row(app, episode_id)["progress"]) == (
+        assert (stored(app, episode_id).stage, stored(app, episode_id).progress) == (
             "recognising",
             51,
         )
 
         with app.app_context():
-            update_episode(get_db(), episode_id, revision=2)
+            storage.requeue(get_db(), stored(app, episode_id), attempts=0)
         reporter.aligner_progress("aligning", 0.9)
         time.sleep(0.3)
         with pytest.raises(jobs.Superseded):
             reporter.aligner_progress("aligning", 0.95)
     finally:
         reporter.stop()
-    assert row(app, episode_id)["stage"] == "recognising"
+    superseding = stored(app, episode_id)
+    assert (superseding.revision, superseding.stage) == (2, None)
 
 
 def test_a_job_whose_worker_died_is_requeued_once(app, client, upload, run_jobs, dead_worker):
@@ -177,7 +180,7 @@ def test_a_job_whose_worker_died_is_requeued_once(app, client, upload, run_jobs,
     assert client.get(body["url"]).json["status"] == "queued"
     assert run_jobs() == 2  # the original message is stale; the re-queued one runs
     assert client.get(body["url"]).json["status"] == "done"
-    assert row(app, body["id"])["attempts"] == 2
+    assert stored(app, body["id"]).attempts == 2
 
 
 def test_a_job_interrupted_twice_fails_and_can_be_retried(app, client, upload, dead_worker):
@@ -199,7 +202,7 @@ def test_live_jobs_are_left_alone(app, upload):
     claim_as(app, episode_id, jobs.worker_id())
 
     assert jobs.recover_orphans(app) == 0
-    assert row(app, episode_id)["status"] == "running"
+    assert stored(app, episode_id).status is EpisodeStatus.RUNNING
 
 
 def test_a_queued_episode_whose_message_was_lost_is_queued_again(app, client, upload, run_jobs):
@@ -247,9 +250,12 @@ def test_a_job_stopped_by_shutdown_goes_back_without_counting(app, upload, run_j
 
     jobs.hand_back(app, episode_id, 1)
 
-    assert (row(app, episode_id)["status"], row(app, episode_id)["attempts"]) == ("queued", 0)
+    assert (stored(app, episode_id).status, stored(app, episode_id).attempts) == (
+        EpisodeStatus.QUEUED,
+        0,
+    )
     run_jobs()
-    assert row(app, episode_id)["status"] == "done"
+    assert stored(app, episode_id).status is EpisodeStatus.DONE
 
 
 def test_the_queue_is_sqlite_in_the_data_dir_by_default(tmp_path):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+from podalign.api.storage import EpisodeStatus
 
 API = Path(__file__).resolve().parent.parent / "api"
 SCRIPTS = sorted((API / "static").glob("*.js"))
@@ -27,6 +29,22 @@ def test_episode_page_loads_its_assets(client) -> None:
     assert 'data-episode-id="abc123"' in html
     assert "/assets/player.js" in html
     assert client.get("/assets/player.js").mimetype in {"text/javascript", "application/javascript"}
+
+
+@pytest.mark.parametrize("path", ["/", "/episodes/abc123"])
+def test_pages_carry_the_status_values_from_the_server(client, path: str) -> None:
+    html = client.get(path).get_data(as_text=True)
+    served = re.search(r"data-statuses='([^']*)'", html)
+    assert served is not None
+    assert json.loads(served.group(1)) == {status.name: status.value for status in EpisodeStatus}
+
+
+def test_scripts_spell_no_status_value() -> None:
+    """The scripts compare statuses through STATUS only, so renaming one cannot miss a page."""
+    values = "|".join(status.value for status in EpisodeStatus)
+    for script in SCRIPTS:
+        found = re.findall(rf"""status\s*[!=]==?\s*["'](?:{values})["']""", script.read_text())
+        assert found == [], script.name
 
 
 def test_episode_id_is_escaped_in_the_page(client) -> None:

@@ -305,7 +305,11 @@ window.podalign = (function () {
     bar.querySelector(".progress-bar").style.width = value + "%";
   }
 
-  const STATUS_LABELS = { queued: "Queued", running: "Aligning", done: "Ready", failed: "Failed" };
+  // An episode's statuses, NAME -> value, as the server's EpisodeStatus serves them into the page.
+  const STATUS = Object.freeze(JSON.parse(document.body.dataset.statuses));
+  const STATUS_LABELS = {
+    [STATUS.QUEUED]: "Queued", [STATUS.RUNNING]: "Aligning", [STATUS.DONE]: "Ready", [STATUS.FAILED]: "Failed",
+  };
 
   function statusLabel(status) {
     return STATUS_LABELS[status] || status || "Unknown";
@@ -314,7 +318,7 @@ window.podalign = (function () {
   fillIcons();
 
   return {
-    ROOT, el, icon, formatTime, formatDuration, formatDate, speakerColor,
+    ROOT, STATUS, el, icon, formatTime, formatDuration, formatDate, speakerColor,
     request, upload, toast, copyText, isTyping, setProgress, statusLabel,
   };
 })();

@@ -2,7 +2,7 @@
 "use strict";
 
 (function () {
-  const { ROOT, el, icon, formatDuration, formatDate, request, upload, setProgress, statusLabel, toast } =
+  const { ROOT, STATUS, el, icon, formatDuration, formatDate, request, upload, setProgress, statusLabel, toast } =
     window.podalign;
 
   const API = `${ROOT}/api/episodes`;
@@ -158,7 +158,7 @@
   // ---- Episode list ------------------------------------------------------
 
   function isActive(episode) {
-    return episode.status === "queued" || episode.status === "running";
+    return episode.status === STATUS.QUEUED || episode.status === STATUS.RUNNING;
   }
 
   function countOf(value) {
@@ -177,7 +177,7 @@
   }
 
   function progressText(episode) {
-    if (episode.status === "queued") return "Waiting for a worker…";
+    if (episode.status === STATUS.QUEUED) return "Waiting for a worker…";
     const stage = episode.stage ? episode.stage.charAt(0).toUpperCase() + episode.stage.slice(1) : "Aligning";
     return `${stage} · ${Math.round(episode.progress || 0)}%`;
   }
@@ -199,12 +199,12 @@
       }, el("div", { class: "progress-bar" }));
       main.append(el("div", { class: "row-progress" }, bar, el("span", { class: "row-stage" })));
     }
-    if (episode.status === "failed") {
+    if (episode.status === STATUS.FAILED) {
       main.append(el("p", { class: "row-error" }, episode.error || "The alignment failed."));
     }
 
     const actions = el("div", { class: "row-actions" });
-    if (episode.status === "done" && episode.urls && episode.urls.downloads) {
+    if (episode.status === STATUS.DONE && episode.urls && episode.urls.downloads) {
       const links = el("div", { class: "row-downloads", role: "group", "aria-label": `Downloads for ${title}` },
         icon("download"));
       for (const [key, label, description] of DOWNLOADS) {
@@ -215,7 +215,7 @@
       }
       actions.append(links);
     }
-    if (episode.status === "failed") {
+    if (episode.status === STATUS.FAILED) {
       actions.append(el("button", {
         type: "button", class: "button small", "aria-label": `Retry aligning ${title}`,
         onclick: (event) => retry(episode, event.currentTarget),
@@ -253,7 +253,7 @@
       }
       const bar = entry.row.querySelector(".progress");
       if (bar) {
-        setProgress(bar, episode.status === "queued" ? 0 : episode.progress);
+        setProgress(bar, episode.status === STATUS.QUEUED ? 0 : episode.progress);
         entry.row.querySelector(".row-stage").textContent = progressText(episode);
       }
       const expectedPosition = previous ? previous.nextSibling : list.firstChild;

@@ -3,7 +3,7 @@
 
 (function () {
   const {
-    ROOT, el, icon, formatTime, formatDuration, formatDate, request, speakerColor, toast, copyText,
+    ROOT, STATUS, el, icon, formatTime, formatDuration, formatDate, request, speakerColor, toast, copyText,
     isTyping, setProgress, statusLabel,
   } = window.podalign;
 
@@ -53,7 +53,7 @@
   // ---- Loading and job status --------------------------------------------
 
   function isActive(episode) {
-    return episode.status === "queued" || episode.status === "running";
+    return episode.status === STATUS.QUEUED || episode.status === STATUS.RUNNING;
   }
 
   async function load() {
@@ -93,7 +93,7 @@
     if (!previous || finished) {
       if (!previous || audio.error) setAudioSource(episode);
       renderTranscript(episode.transcript);
-      if (episode.status === "done") loadPeaks(episode);
+      if (episode.status === STATUS.DONE) loadPeaks(episode);
     }
     if (!previous) applyDeepLink();
   }
@@ -125,7 +125,7 @@
 
     const downloads = $("downloads");
     const links = (episode.urls && episode.urls.downloads) || {};
-    downloads.hidden = episode.status !== "done";
+    downloads.hidden = episode.status !== STATUS.DONE;
     for (const link of downloads.querySelectorAll("[data-download]")) {
       const href = links[link.dataset.download];
       if (href) link.href = href;
@@ -136,7 +136,7 @@
 
   function renderJob(episode) {
     const active = isActive(episode);
-    const failed = episode.status === "failed";
+    const failed = episode.status === STATUS.FAILED;
     $("job").hidden = !active && !failed;
     $("job-running").hidden = !active;
     $("job-failed").hidden = !failed;
@@ -144,9 +144,9 @@
       const pill = $("job-status");
       pill.textContent = statusLabel(episode.status);
       pill.className = `status-pill status-${episode.status}`;
-      const stage = episode.status === "queued" ? "Waiting for a worker" : episode.stage || "Aligning";
+      const stage = episode.status === STATUS.QUEUED ? "Waiting for a worker" : episode.stage || "Aligning";
       $("job-stage").textContent = stage.charAt(0).toUpperCase() + stage.slice(1);
-      const percent = episode.status === "queued" ? 0 : Math.round(episode.progress || 0);
+      const percent = episode.status === STATUS.QUEUED ? 0 : Math.round(episode.progress || 0);
       $("job-percent").textContent = `${percent}%`;
       setProgress($("job").querySelector(".progress"), percent);
     }
