@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request, current_app
-from podalign.api import errors, jobs, storage
+from podalign.api import errors, gate, jobs, security, storage
 
 # Environment variable -> (config key, type). Read by hand rather than with
 # Flask's from_prefixed_env, which would turn a numeric API token into an int.
@@ -25,6 +25,8 @@ ENV_VARS = {
     "PODALIGN_MAX_UPLOAD_MB": ("MAX_UPLOAD_MB", float),
     "PODALIGN_MODEL": ("MODEL", str),
     "PODALIGN_MAX_AUDIO_HOURS": ("MAX_AUDIO_HOURS", float),
+    "PODALIGN_MAX_TURNS": ("MAX_TURNS", int),
+    "PODALIGN_MAX_WORDS": ("MAX_WORDS", int),
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -33,6 +35,11 @@ DEFAULTS: dict[str, Any] = {
     "API_TOKEN": None,
     "MAX_UPLOAD_MB": 500,
     "MAX_AUDIO_HOURS": 6,
+    # A three-hour episode has about 2,000 turns and 30,000 words.
+    "MAX_TURNS": 20_000,
+    "MAX_WORDS": 300_000,
+    # Host names the server answers to; None answers to any (see api/gate.py).
+    "ALLOWED_HOSTS": None,
     "MODEL": "tiny.en",
     # Where the aligner caches recognition results; defaults to <data>/cache.
     "CACHE_DIR": None,
@@ -74,6 +81,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     storage.init_app(app)
     jobs.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
+    gate.init_app(app)
 
     from podalign.api.episodes import bp as episodes_bp
     from podalign.api.pages import bp as pages_bp

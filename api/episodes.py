@@ -67,7 +67,7 @@ def create() -> tuple[dict, int, dict]:
         duration=info.duration,
         audio_file=audio_file,
         audio_filename=audio.filename,
-        audio_mimetype=uploads.audio_mimetype(info, audio.filename),
+        audio_mimetype=uploads.audio_mimetype(info),
         transcript_file=transcript_file,
         transcript_filename=transcript_name,
         turn_count=len(transcript.turns),
@@ -95,7 +95,7 @@ def index() -> dict:
 @bp.get("/episodes/<episode_id>")
 def show(episode_id: str) -> dict:
     db = get_db()
-    return detail(db, _episode_or_404(db, episode_id))
+    return detail(db, _episode_or_404(db, episode_id), words=request.args.get("words") == "1")
 
 
 @bp.delete("/episodes/<episode_id>")
@@ -119,6 +119,15 @@ def audio(episode_id: str) -> Response:
     else:
         path, mimetype = folder / episode.audio_file, episode.audio_mimetype
     name = slugify(episode.title) + path.suffix
+    if mimetype not in uploads.SERVABLE:
+        # Not a type a browser plays: never let it be taken for a page or anything else.
+        return send_file(
+            path,
+            mimetype=uploads.DOWNLOAD_ONLY,
+            conditional=True,
+            as_attachment=True,
+            download_name=slugify(episode.title) + ".bin",
+        )
     return send_file(path, mimetype=mimetype, conditional=True, download_name=name)
 
 

@@ -48,10 +48,13 @@ def summary(episode: Episode) -> dict:
     }
 
 
-def detail(db: sqlite3.Connection, episode: Episode) -> dict:
-    """The summary plus the transcript, each turn flagged ``manual`` if set by hand."""
+def detail(db: sqlite3.Connection, episode: Episode, *, words: bool) -> dict:
+    """The summary plus the transcript, each turn flagged ``manual`` if set by hand.
+
+    Each turn's words (a time for every word: most of the bulk) only when asked for.
+    """
     transcript, manual = load_transcript(db, episode)
-    body = transcript.to_dict()
+    body = transcript.to_dict(words)
     for position, turn in enumerate(body["turns"]):
         turn["manual"] = position in manual
     return {**summary(episode), "transcript": body}

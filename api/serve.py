@@ -11,12 +11,14 @@ import waitress
 from flask import Flask
 from podalign.api import files, jobs
 from podalign.api.app import create_app
+from podalign.api.early import gated_channel
+from podalign.api.gate import allowed_hosts
 
 log = logging.getLogger("podalign")
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    app = _make_app(args)
+    app = _make_app(args, {"ALLOWED_HOSTS": allowed_hosts(args.host, args.allowed_host)})
     if app is None:
         return 2
     server = waitress.create_server(
@@ -24,10 +26,10 @@ def run_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         threads=args.threads,
-        # Let bodies just over the limit through to Flask, which answers 413 in
-        # JSON; waitress turns away (in plain text) anything far beyond it.
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
     )
+    # Requests are refused from their headers, before waitress reads a body, and in JSON.
+    server.channel_class = gated_channel(app.config)
     log.info(
         "podalign serving on http://%s:%s (data in %s, %s job worker(s))",
         args.host,
@@ -62,12 +64,15 @@ def run_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _make_app(args: argparse.Namespace) -> Flask | None:
+def _make_app(args: argparse.Namespace, config: dict | None = None) -> Flask | None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    config = dict(config or {})
+    if args.data_dir:
+        config["DATA_DIR"] = args.data_dir
     try:
-        return create_app({"DATA_DIR": args.data_dir} if args.data_dir else None)
+        return create_app(config)
     except (ValueError, RuntimeError) as error:
         print(f"podalign: error: {error}", file=sys.stderr)
         return None

@@ -100,6 +100,14 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--threads", type=int, default=8, help="threads answering HTTP requests (%(default)s)"
     )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name the server answers to (repeatable); bound to loopback, the"
+        " loopback names are allowed too; bound elsewhere with none given, any name is",
+    )
     _add_job_options(serve)
     serve.set_defaults(run=_run_serve)
 

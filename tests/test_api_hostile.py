@@ -1,0 +1,272 @@
+"""Hostile requests through Flask's test client, one test per finding of issue 11:
+playlists and lying headers as audio, markup served as audio, cross-site writes,
+foreign host names, oversized transcripts, damaged files and malformed JSON."""
+
+from __future__ import annotations
+
+import struct
+import time
+from pathlib import Path
+
+import pytest
+from podalign.api import create_app
+from podalign.api.app import ENV_VARS
+from podalign.api.security import frameable
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DIALOGUE = FIXTURES / "dialogue.mp3"
+SCRIPT = b"<html><body><script>fetch('/api/episodes')</script></body></html>"
+
+
+def sun_au_with_annotation(path: Path, annotation: bytes, seconds: float = 1.0) -> Path:
+    """A valid Sun .au file (16-bit PCM, 8 kHz) whose annotation field holds ``annotation``."""
+    annotation += b"\0" * (8 - len(annotation) % 8)
+    samples = b"\x00\x10" * int(8000 * seconds)
+    header = struct.pack(">4sIIIII", b".snd", 24 + len(annotation), len(samples), 3, 8000, 1)
+    path.write_bytes(header + annotation + samples)
+    return path
+
+
+def hls_playlist(path: Path, target: Path) -> Path:
+    lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:20"] + [f"#EXTINF:18.6,\nfile://{target}"] * 30
+    path.write_text("\n".join([*lines, "#EXT-X-ENDLIST"]) + "\n")
+    return path
+
+
+def stored_episodes(app) -> list[Path]:
+    return list((Path(app.config["DATA_DIR"]) / "episodes").iterdir())
+
+
+# --- 1. ffmpeg opens whatever an upload names ---------------------------------------------
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_a_playlist_naming_a_server_file_is_refused_and_nothing_kept(
+    app, upload, tmp_path, live
+) -> None:
+    secret = tmp_path / "private.mp3"
+    secret.write_bytes(DIALOGUE.read_bytes())
+    playlist = hls_playlist(tmp_path / "episode.m3u8", secret)
+    if live:
+        playlist.write_text(playlist.read_text().replace("#EXT-X-ENDLIST\n", ""))
+    response = upload(audio=playlist)
+    assert response.status_code == 415
+    assert "hls files are not accepted" in response.json["error"]
+    assert str(tmp_path) not in response.json["error"]
+    assert stored_episodes(app) == []
+
+
+# --- 4. a claimed duration is trusted --------------------------------------------------------
+
+
+def test_a_header_claiming_ten_hours_is_413_naming_the_limit(app, upload, tmp_path) -> None:
+    data = bytearray(DIALOGUE.read_bytes()[:4096])
+    at = data.find(b"Info")
+    data[at + 8 : at + 12] = struct.pack(">I", int(36000 * 22050 / 576))
+    liar = tmp_path / "liar.mp3"
+    liar.write_bytes(bytes(data))
+    response = upload(audio=liar)
+    assert response.status_code == 413
+    assert "limit of 6 hours" in response.json["error"]
+    assert stored_episodes(app) == []
+
+
+def test_a_truncated_mp3_is_stored_with_its_decoded_duration(client, upload, tmp_path) -> None:
+    data = DIALOGUE.read_bytes()
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(data[: len(data) * 3 // 10])
+    response = upload(audio=cut)
+    assert response.status_code == 202
+    # The header claims 18.65 s; the file holds under 6.
+    assert client.get(response.json["url"]).json["duration"] < 6.5
+
+
+def test_the_maximum_duration_is_configurable(tmp_path, monkeypatch, recognition_cache) -> None:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PODALIGN_MAX_AUDIO_HOURS", "0.004")
+    app = create_app({"DATA_DIR": tmp_path / "d", "CACHE_DIR": recognition_cache})
+    with DIALOGUE.open("rb") as audio, (FIXTURES / "dialogue.txt").open("rb") as text:
+        response = app.test_client().post(
+            "/api/episodes", data={"audio": audio, "transcript": text}
+        )
+    assert response.status_code == 413
+    assert "0.004 hours" in response.json["error"]
+
+
+# --- 3. stored XSS through the audio route ---------------------------------------------------
+
+
+def test_markup_in_an_audio_file_is_never_served_as_a_page(client, upload, tmp_path) -> None:
+    evil = sun_au_with_annotation(tmp_path / "evil.html", SCRIPT)
+    response = upload(audio=evil)
+    assert response.status_code == 202
+    served = client.get(f"/api/episodes/{response.json['id']}/audio")
+    assert served.status_code == 200
+    assert served.mimetype == "application/octet-stream"
+    assert served.headers["Content-Disposition"].startswith("attachment;")
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in served.headers["Content-Security-Policy"]
+    assert SCRIPT in served.data
+
+
+def test_playable_audio_is_served_inline_under_its_audio_type(client, upload) -> None:
+    served = client.get(f"/api/episodes/{upload().json['id']}/audio")
+    assert served.mimetype == "audio/mpeg"
+    assert "attachment" not in served.headers.get("Content-Disposition", "")
+
+
+# --- 9. headers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/episodes/abc", "/api/episodes", "/assets/player.js"])
+def test_every_response_has_nosniff_a_referrer_policy_and_no_framing(client, path) -> None:
+    response = client.get(path)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_pages_have_a_strict_policy_and_no_inline_script_or_style(client) -> None:
+    for path in ("/", "/episodes/abc"):
+        response = client.get(path)
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        page = response.get_data(as_text=True)
+        assert "<script>" not in page and " style=" not in page and " onclick=" not in page
+
+
+def test_a_view_may_declare_that_it_can_be_framed(app) -> None:
+    @app.get("/embed-test")
+    @frameable
+    def embed():
+        return "<p>embedded</p>"
+
+    response = app.test_client().get("/embed-test")
+    assert "frame-ancestors *" in response.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in response.headers
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- 5. cross-site writes and DNS rebinding ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost"},
+    ],
+)
+def test_a_write_from_another_site_is_403(app, upload, client, headers) -> None:
+    response = upload(headers=headers)
+    assert response.status_code == 403
+    assert "own pages" in response.json["error"]
+    assert stored_episodes(app) == []
+
+
+def test_a_write_from_the_servers_own_page_is_accepted(upload) -> None:
+    headers = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+    assert upload(headers=headers).status_code == 202
+
+
+def test_with_a_token_the_token_decides_not_the_origin(tmp_path, monkeypatch) -> None:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"DATA_DIR": tmp_path / "d", "API_TOKEN": "t0ken"})
+    client = app.test_client()
+    with DIALOGUE.open("rb") as audio:
+        data = {"audio": audio, "transcript_text": "Ann: Hello there."}
+        headers = {"Origin": "https://other.example", "Authorization": "Bearer t0ken"}
+        assert client.post("/api/episodes", data=data, headers=headers).status_code == 202
+    refused = client.post("/api/episodes", headers={"Origin": "https://other.example"})
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"].lower().startswith("bearer")
+
+
+def test_a_host_name_off_the_allow_list_is_refused(tmp_path, monkeypatch) -> None:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"DATA_DIR": tmp_path / "d", "ALLOWED_HOSTS": ["localhost", "127.0.0.1"]})
+    client = app.test_client()
+    refused = client.get("/api/openapi.json", headers={"Host": "rebound.example:8000"})
+    assert refused.status_code == 400
+    assert "rebound.example" in refused.json["error"]
+    assert client.get("/api/openapi.json", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+
+
+def test_an_upload_over_the_limit_is_413_from_its_length_alone(tmp_path, monkeypatch) -> None:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"DATA_DIR": tmp_path / "d", "MAX_UPLOAD_MB": 0.001})
+    response = app.test_client().post(
+        "/api/episodes", data=b"x" * 5000, content_type="application/octet-stream"
+    )
+    assert response.status_code == 413
+    assert response.json["error"] == "The upload is larger than this server's limit of 0.001 MB."
+
+
+# --- 6. size without a cap --------------------------------------------------------------------
+
+
+def test_a_transcript_over_the_turn_limit_is_422_naming_it(app, upload, tmp_path) -> None:
+    many = tmp_path / "many.txt"
+    many.write_text("".join(f"Ann: Line {n}.\n\n" for n in range(20_001)))
+    response = upload(transcript=many)
+    assert response.status_code == 422
+    assert response.json["error"] == (
+        "The transcript has 20001 turns; this server takes at most 20000."
+    )
+    assert stored_episodes(app) == []
+
+
+def test_a_transcript_over_the_word_limit_is_422_naming_it(app, upload, tmp_path) -> None:
+    app.config["MAX_WORDS"] = 50
+    wordy = tmp_path / "wordy.txt"
+    wordy.write_text("Ann: " + "word " * 51 + "\n")
+    response = upload(transcript=wordy)
+    assert response.status_code == 422
+    assert "51 words; this server takes at most 50" in response.json["error"]
+
+
+def test_the_detail_leaves_the_words_out_unless_asked(client, upload) -> None:
+    url = upload().json["url"]
+    turns = client.get(url).json["transcript"]["turns"]
+    assert all("words" not in turn for turn in turns)
+    turns = client.get(url + "?words=1").json["transcript"]["turns"]
+    assert all(turn["words"] for turn in turns)
+
+
+def test_a_three_hour_episodes_detail_answers_well_under_a_second(app, client, upload) -> None:
+    from podalign.api import files
+
+    episode_id = upload().json["id"]
+    turns = [
+        {
+            "index": n,
+            "speaker": f"Speaker {n % 3}",
+            "text": " ".join(f"word{w}" for w in range(15)),
+            "start": n * 5.4,
+            "end": n * 5.4 + 5,
+            "status": "aligned",
+            "confidence": 0.9,
+            "words": [
+                {"text": f"word{w}", "start": n * 5.4 + w / 3, "end": n * 5.4 + w / 3 + 0.3}
+                for w in range(15)
+            ],
+        }
+        for n in range(2000)
+    ]
+    folder = Path(app.config["DATA_DIR"]) / "episodes" / episode_id
+    files.write_json(folder / "result.json", {"title": "Long", "speakers": [], "turns": turns})
+    # CPU time of this thread, which serves the request: the machine may be busy.
+    for query, limit in (("", 0.5), ("?words=1", 1.0)):
+        started = time.thread_time()
+        response = client.get(f"/api/episodes/{episode_id}{query}")
+        elapsed = time.thread_time() - started
+        assert response.status_code == 200 and len(response.json["transcript"]["turns"]) == 2000
+        assert elapsed < limit, f"{query or 'no words'}: {elapsed:.2f} s"
