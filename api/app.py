@@ -26,6 +26,7 @@ ENV_VARS = {
     "PODALIGN_MODEL": ("MODEL", str),
     "PODALIGN_MAX_AUDIO_HOURS": ("MAX_AUDIO_HOURS", float),
     "PODALIGN_MAX_TURNS": ("MAX_TURNS", int),
+    "PODALIGN_JOB_STALL_SECONDS": ("JOB_STALL_SECONDS", float),
     "PODALIGN_MAX_WORDS": ("MAX_WORDS", int),
 }
 
@@ -38,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     # A three-hour episode has about 2,000 turns and 30,000 words.
     "MAX_TURNS": 20_000,
     "MAX_WORDS": 300_000,
+    # A job with no progress (and no ffmpeg output) this long is failed and stopped.
+    "JOB_STALL_SECONDS": 300,
     # Host names the server answers to; None answers to any (see api/gate.py).
     "ALLOWED_HOSTS": None,
     "MODEL": "tiny.en",

@@ -16,6 +16,7 @@ from podalign.api.manual import apply_manual_times, follow_edits
 from podalign.api.peaks import ensure_peaks
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
 from podalign.api.storage import Episode, EpisodeStatus, ManualTime, get_db, transaction
+from podalign.audio import ffmpeg
 from podalign.transcripts import FORMATS, write_transcript
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,11 @@ def show(episode_id: str) -> dict:
 def delete(episode_id: str) -> tuple[str, int]:
     db = get_db()
     with transaction(db):
-        if not storage.delete_episode(db, episode_id):
-            abort(404, f"No episode {episode_id!r}.")
-    # A job still running on it notices at its next progress write and stops.
+        episode = _episode_or_404(db, episode_id)
+        storage.delete_episode(db, episode_id)
+    # A job running on it in this process has its ffmpeg runs killed now; one anywhere
+    # else notices at its next progress write (within seconds) and stops the same way.
+    ffmpeg.stop(jobs.job_owner(episode_id, episode.revision))
     files.remove_tree(files.episode_dir(current_app.config["DATA_DIR"], episode_id))
     return "", 204
 

@@ -13,6 +13,7 @@ from podalign.api import files, jobs
 from podalign.api.app import create_app
 from podalign.api.early import gated_channel
 from podalign.api.gate import allowed_hosts
+from podalign.audio import ffmpeg
 
 log = logging.getLogger("podalign")
 
@@ -39,6 +40,7 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     files.remove_stale_uploads(app.config["DATA_DIR"])
     jobs.recover_orphans(app)
+    jobs.start_recovery(app)
     if args.workers < 1:
         try:
             server.run()
@@ -46,10 +48,7 @@ def run_serve(args: argparse.Namespace) -> int:
             pass
         return 0
     threading.Thread(target=server.run, name="http", daemon=True).start()
-    # The consumer owns the main thread for its signal handling: Ctrl-C lets
-    # the running job finish (a second Ctrl-C stops at once); SIGTERM stops at
-    # once and hands the job back to the queue.
-    jobs.make_consumer(app, args.workers).run()
+    _consume(app, args.workers)
     server.close()
     return 0
 
@@ -60,8 +59,19 @@ def run_worker(args: argparse.Namespace) -> int:
         return 2
     log.info("podalign worker on %s (%s job worker(s))", app.config["DATA_DIR"], args.workers)
     jobs.recover_orphans(app)
-    jobs.make_consumer(app, max(1, args.workers)).run()
+    jobs.start_recovery(app)
+    _consume(app, max(1, args.workers))
     return 0
+
+
+def _consume(app: Flask, workers: int) -> None:
+    """Run jobs until a signal: Ctrl-C lets the running job finish (a second Ctrl-C stops
+    at once); SIGTERM stops at once and hands the job back to the queue. The consumer
+    owns the main thread for its signal handling. No ffmpeg outlives the process."""
+    try:
+        jobs.make_consumer(app, workers).run()
+    finally:
+        ffmpeg.stop()
 
 
 def _make_app(args: argparse.Namespace, config: dict | None = None) -> Flask | None:

@@ -40,7 +40,7 @@ def decode_pcm16(
     filled = 0
     timeout = PROBE_TIMEOUT + DEFAULT_MAX_SECONDS / DECODE_SPEED
     with ffmpeg.running(cmd, timeout, stdout=subprocess.PIPE) as proc:
-        while chunk := proc.stdout.read(READ_BYTES):
+        for chunk in proc.chunks(READ_BYTES):
             if filled + len(chunk) > len(buffer):
                 buffer.extend(bytes(max(len(chunk), len(buffer) // 2)))
             buffer[filled : filled + len(chunk)] = chunk

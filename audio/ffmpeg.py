@@ -20,6 +20,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -53,6 +54,9 @@ DEMUXERS = (
     "avi",
     "mpegts",
 )
+
+
+READ_BYTES = 1 << 20
 
 
 class Stopped(AudioError):
@@ -102,11 +106,14 @@ class Process:
         self._source = source
         self.timed_out = False
         self.stopped = False
+        self.active_at = time.monotonic()
 
-    @property
-    def stdout(self) -> IO[bytes]:
+    def chunks(self, size: int = READ_BYTES) -> Iterator[bytes]:
+        """The process's output as it comes; each chunk counts as a sign of life."""
         assert self.popen.stdout is not None
-        return self.popen.stdout
+        while chunk := self.popen.stdout.read(size):
+            self.active_at = time.monotonic()
+            yield chunk
 
     def kill(self) -> None:
         try:
@@ -145,6 +152,13 @@ def owned_by(owner: str) -> Iterator[None]:
         _local.owner = None
         with _lock:
             _stopped_owners.discard(owner)
+
+
+def last_activity(owner: str) -> float | None:
+    """When (time.monotonic) a run of ``owner`` last produced output; None if none runs."""
+    with _lock:
+        times = [proc.active_at for proc, who in _running.values() if who == owner]
+    return max(times, default=None)
 
 
 def stop(owner: str | None = None) -> int:
@@ -202,7 +216,7 @@ def running(cmd: list[str], timeout: float, stdout: int | None = None) -> Iterat
 def run(cmd: list[str], timeout: float) -> tuple[int, bytes, str]:
     """Run ``cmd`` to the end: (exit status, its output, its last complaint)."""
     with running(cmd, timeout, stdout=subprocess.PIPE) as proc:
-        out = proc.stdout.read()
+        out = b"".join(proc.chunks())
         code = proc.popen.wait()
         complaint = proc.error_line()
     return code, out, complaint

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -42,9 +43,17 @@ def make_browser_playable(src: Path | str, dst_dir: Path | str) -> Path | None:
     partial = Path(name)
     cmd = [ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
     cmd += [*ffmpeg.input_args(src), "-map", "0:a:0", "-c:a", "libmp3lame", "-q:a", "4"]
-    cmd += ["-f", "mp3", f"file:{partial}"]
+    # Through a pipe, so the output counts as the job's sign of life as it is made.
+    cmd += ["-f", "mp3", "pipe:1"]
+    timeout = PROBE_TIMEOUT + DEFAULT_MAX_SECONDS / ENCODE_SPEED
     try:
-        code, _out, _complaint = ffmpeg.run(cmd, PROBE_TIMEOUT + DEFAULT_MAX_SECONDS / ENCODE_SPEED)
+        with (
+            ffmpeg.running(cmd, timeout, stdout=subprocess.PIPE) as proc,
+            partial.open("wb") as out,
+        ):
+            for chunk in proc.chunks():
+                out.write(chunk)
+            code = proc.popen.wait()
     except AudioError:
         partial.unlink(missing_ok=True)
         raise

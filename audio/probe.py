@@ -20,7 +20,6 @@ PROBE_TIMEOUT = 60.0
 DECODE_SPEED = 20.0
 COUNT_RATE = 8000
 DEFAULT_MAX_SECONDS = 6 * 3600.0
-READ_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def decoded_seconds(path: Path, max_seconds: float) -> float:
     timeout = PROBE_TIMEOUT + max_seconds / DECODE_SPEED
     count = 0
     with ffmpeg.running(cmd, timeout, stdout=subprocess.PIPE) as proc:
-        while chunk := proc.stdout.read(READ_BYTES):
+        for chunk in proc.chunks():
             count += len(chunk)
         code = proc.popen.wait()
         complaint = proc.error_line()

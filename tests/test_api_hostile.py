@@ -4,14 +4,20 @@ foreign host names, oversized transcripts, damaged files and malformed JSON."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import struct
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from podalign.api import create_app
+from podalign.api import create_app, jobs, storage
 from podalign.api.app import ENV_VARS
 from podalign.api.security import frameable
+from podalign.api.storage import EpisodeStatus
+from podalign.audio import ffmpeg
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIALOGUE = FIXTURES / "dialogue.mp3"
@@ -270,3 +276,85 @@ def test_a_three_hour_episodes_detail_answers_well_under_a_second(app, client, u
         elapsed = time.thread_time() - started
         assert response.status_code == 200 and len(response.json["transcript"]["turns"]) == 2000
         assert elapsed < limit, f"{query or 'no words'}: {elapsed:.2f} s"
+
+
+# --- 2. a stuck job holds the queue -------------------------------------------------------------
+
+
+class Freezer:
+    """Stops (SIGSTOP) every ffmpeg run as soon as it starts, as a hung ffmpeg would
+    behave: alive, silent, holding its job."""
+
+    def __init__(self) -> None:
+        self.frozen: set[int] = set()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Freezer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.005):
+            for pid in list(ffmpeg._running):
+                if pid not in self.frozen:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGSTOP)
+                    self.frozen.add(pid)
+
+
+def episode_row(app, episode_id: str):
+    with app.app_context():
+        return storage.get_episode(storage.get_db(), episode_id)
+
+
+def test_a_job_with_no_progress_fails_clearly_and_frees_its_worker(app, upload, run_jobs):
+    app.config["JOB_STALL_SECONDS"] = 2
+    episode_id = upload().json["id"]
+    started = time.monotonic()
+    with Freezer() as freezer:
+        run_jobs()
+    assert freezer.frozen
+    assert time.monotonic() - started < 15
+    episode = episode_row(app, episode_id)
+    assert episode.status is EpisodeStatus.FAILED
+    assert episode.error.startswith("The alignment made no progress for 2 seconds")
+    assert episode.attempts == 1
+    assert not ffmpeg._running
+
+
+def test_delete_stops_the_running_jobs_ffmpeg(app, client, upload, run_jobs):
+    episode_id = upload().json["id"]
+    worker = threading.Thread(target=run_jobs)
+    with Freezer() as freezer:
+        worker.start()
+        deadline = time.monotonic() + 10
+        while not freezer.frozen and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert freezer.frozen, "the job never started ffmpeg"
+        time.sleep(0.2)
+        assert client.delete(f"/api/episodes/{episode_id}").status_code == 204
+        worker.join(10)
+    assert not worker.is_alive()
+    assert not ffmpeg._running
+
+
+def test_recovery_runs_on_its_own_thread_while_every_worker_is_busy(app, upload):
+    episode_id = upload().json["id"]
+    with app.app_context():
+        db = storage.get_db()
+        assert storage.claim(db, episode_id, 1, "elsewhere:1:gone", time.time() - 3600)
+    stop = jobs.start_recovery(app, every=0.1)
+    try:
+        deadline = time.monotonic() + 5
+        while episode_row(app, episode_id).status is EpisodeStatus.RUNNING:
+            assert time.monotonic() < deadline, "recovery did not run"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    episode = episode_row(app, episode_id)
+    assert (episode.status, episode.attempts) == (EpisodeStatus.QUEUED, 1)

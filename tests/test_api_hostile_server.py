@@ -3,11 +3,18 @@ JSON from waitress itself, the pages under their CSP in a real browser, and a so
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import secrets
 import signal
 import socket
+import sqlite3
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -98,3 +105,75 @@ def test_the_pages_run_under_their_csp_without_a_violation(processes, tmp_path):
         finally:
             browser.close()
     assert not [m for m in messages if "Content Security Policy" in m or "Refused" in m]
+
+
+def post_form(
+    base: str, fields: list[tuple[str, str | None, bytes]], headers: dict | None = None
+) -> tuple[int, dict]:
+    """POST multipart fields (name, file name or None, data) to /api/episodes."""
+    boundary = secrets.token_hex(16)
+    body = io.BytesIO()
+    for name, filename, data in fields:
+        body.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'.encode())
+        body.write(f'; filename="{filename}"'.encode() if filename else b"")
+        body.write(b"\r\n\r\n" + data + b"\r\n")
+    body.write(f"--{boundary}--\r\n".encode())
+    request = urllib.request.Request(
+        base + "/api/episodes",
+        data=body.getvalue(),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def attempts(data_dir: Path, episode_id: str) -> int:
+    with sqlite3.connect(data_dir / "podalign.db") as db:
+        return db.execute("SELECT attempts FROM episodes WHERE id = ?", (episode_id,)).fetchone()[0]
+
+
+def test_sigterm_kills_the_jobs_ffmpeg_and_counts_the_attempt(processes, tmp_path):
+    data_dir = tmp_path / "data"
+    server = Server(data_dir)
+    processes.append(server)
+    accepted = server.upload()
+    # Freeze each ffmpeg the job starts, as a hung one would sit.
+    frozen: list[int] = []
+    deadline = time.monotonic() + 30
+    while not frozen and time.monotonic() < deadline:
+        for child in children_of(server.popen.pid):
+            os.kill(child, signal.SIGSTOP)
+            frozen.append(child)
+        time.sleep(0.002)
+    assert frozen, "the job started no ffmpeg"
+    assert server.stop(signal.SIGTERM) == 0
+    time.sleep(0.5)
+    assert not [pid for pid in frozen if running(pid)]
+    assert attempts(data_dir, accepted["id"]) == 1
+    restarted = Server(data_dir)
+    processes.append(restarted)
+    assert restarted.wait_for(accepted["url"], {"done", "failed"})["status"] == "done"
+    assert attempts(data_dir, accepted["id"]) == 2
