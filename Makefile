@@ -20,8 +20,19 @@ install-test-deps:
 serve:
 	$(PYTHON) -m pip install -q . && podalign serve
 
+# mypy sees the installed layout (podalign.aligner is the folder aligner/) through a
+# tree of symlinks under build/, and reports each error at its path in the repository.
+TYPECHECK = build/typecheck
+
 lint:
-	ruff check . && ruff format --check .
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	@rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/podalign
+	@for package in aligner audio transcripts api; do ln -s ../../../$$package $(TYPECHECK)/podalign/; done
+	@for module in podalign/*.py; do ln -s ../../../$$module $(TYPECHECK)/podalign/; done
+	@$(PYTHON) -m mypy $(TYPECHECK)/podalign > $(TYPECHECK)/report.txt; rc=$$?; \
+	sed -E 's#^$(TYPECHECK)/podalign/(aligner|audio|transcripts|api)/#\1/#; s#^$(TYPECHECK)/##' \
+		$(TYPECHECK)/report.txt; exit $$rc
 
 bench:
 	benchmarks/run.sh

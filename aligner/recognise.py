@@ -151,7 +151,7 @@ def _recognise_batch(
     alignments = model.find_alignment(tokenizer, tokens, encoder_output, frames)
     heard = []
     for window, aligned in zip(batch, alignments, strict=True):
-        words = []
+        words: list[RecognisedWord] = []
         heard.append(words)
         for position, word in enumerate(aligned):
             text = word["word"].strip()

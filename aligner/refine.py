@@ -64,24 +64,28 @@ def refine_turn_edges(
     if len(envelope.db) == 0:
         return
     for turn in transcript.turns:
-        timed = [w for w in turn.words if w.spoken and w.start is not None]
+        timed = [
+            (w, w_start, w_end)
+            for w in turn.words
+            if w.spoken and (w_start := w.start) is not None and (w_end := w.end) is not None
+        ]
         if not timed or turn.start is None or turn.end is None:
             continue
-        first, last = timed[0], timed[-1]
+        (first, first_start, first_end), (last, last_start, last_end) = timed[0], timed[-1]
         if (
             len(timed) > 1
-            and timed[1].start - first.end > DETACHED_WORD_GAP
-            and not is_speech(first.start, first.end)
+            and timed[1][1] - first_end > DETACHED_WORD_GAP
+            and not is_speech(first_start, first_end)
         ):
             # Placed on music or silence before the pause it belongs after.
-            length = min(first.end - first.start, LONGEST_EDGE_WORD)
-            first.end = timed[1].start
-            first.start = first.end - length
+            length = min(first_end - first_start, LONGEST_EDGE_WORD)
+            first.end = first_end = timed[1][1]
+            first.start = first_start = first_end - length
         # A turn's edge word can swallow the music or pause next to it.
-        first_start = max(first.start, first.end - LONGEST_EDGE_WORD)
-        last_end = min(last.end, last.start + LONGEST_EDGE_WORD)
-        start = _onset(envelope, first_start, limit=first.end)
-        end = _offset(envelope, last_end, limit=last.start)
+        edge_start = max(first_start, first_end - LONGEST_EDGE_WORD)
+        edge_end = min(last_end, last_start + LONGEST_EDGE_WORD)
+        start = _onset(envelope, edge_start, limit=first_end)
+        end = _offset(envelope, edge_end, limit=last_start)
         if start < end:
             first.start = turn.start = round(start, 3)
             last.end = turn.end = round(end, 3)
@@ -92,11 +96,15 @@ def refine_turn_edges(
 
 def _end_before_next_turn(transcript: Transcript) -> None:
     """Back-to-back turns: an end moved forward through continuous sound stops at the next start."""
-    timed = [t for t in transcript.turns if t.start is not None and t.end is not None]
-    for turn, following in zip(timed, timed[1:], strict=False):
-        if turn.end > following.start:
+    timed = [
+        (t, t_start, t_end)
+        for t in transcript.turns
+        if (t_start := t.start) is not None and (t_end := t.end) is not None
+    ]
+    for (turn, _, end), (_, next_start, _) in zip(timed, timed[1:], strict=False):
+        if end > next_start:
             last = [w for w in turn.words if w.spoken and w.end is not None][-1]
-            turn.end = last.end = max(following.start, last.start or following.start)
+            turn.end = last.end = max(next_start, last.start or next_start)
 
 
 def _claim_speech_before_turns(

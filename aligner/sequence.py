@@ -33,7 +33,8 @@ class Pair:
 def align_tokens(ref: Sequence[str], hyp: Sequence[str]) -> list[Pair]:
     """Monotonic pairs between ``ref`` (transcript) and ``hyp`` (recognised) tokens."""
     pairs: list[Pair] = []
-    for tag, r0, r1, h0, h1 in Levenshtein.opcodes(ref, hyp):
+    for op in Levenshtein.opcodes(ref, hyp):
+        tag, r0, r1, h0, h1 = op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end
         if tag == "equal":
             pairs += [Pair(r0 + i, h0 + i, 1.0) for i in range(r1 - r0)]
         elif tag == "replace":

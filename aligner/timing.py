@@ -57,11 +57,17 @@ class _WordSlot:
     start: float | None = None
     end: float | None = None
     tokens: int = 0
-    matched: float = 0.0
+    matched: int = 0
 
     @property
     def is_matched(self) -> bool:
         return self.tokens > 0 and self.matched * 2 >= self.tokens
+
+    @property
+    def span(self) -> tuple[float, float]:
+        """The times of a word known to be timed."""
+        assert self.start is not None and self.end is not None, f"{self.text!r} has no times"
+        return self.start, self.end
 
 
 def time_transcript(
@@ -153,8 +159,8 @@ def _drop_strays(slots: list[_WordSlot]) -> None:
     for timed in turns.values():
         clusters = [[timed[0]]]
         for slot in timed[1:]:
-            previous = clusters[-1][-1]
-            if slot.start - previous.end > STRAY_GAP_SECONDS or slot.start < previous.start:
+            (start, _), (previous_start, previous_end) = slot.span, clusters[-1][-1].span
+            if start - previous_end > STRAY_GAP_SECONDS or start < previous_start:
                 clusters.append([])
             clusters[-1].append(slot)
         if len(clusters) == 1:
@@ -165,7 +171,7 @@ def _drop_strays(slots: list[_WordSlot]) -> None:
             if cluster is not main and len(cluster) <= small:
                 for slot in cluster:
                     slot.start = slot.end = None
-                    slot.matched = 0.0
+                    slot.matched = 0
 
 
 def _prefer_first_of_repeats(slots: list[_WordSlot]) -> None:
@@ -202,8 +208,9 @@ def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) 
     runs: list[list[_WordSlot]] = []
     spans: list[Span] = []
     for i, j in _unmatched_runs(slots):
-        lo = slots[i - 1].end if i > 0 else 0.0
-        hi = slots[j].start if j < len(slots) else duration
+        # A run is as long as it goes, so the words on either side are timed.
+        lo = slots[i - 1].span[1] if i > 0 else 0.0
+        hi = slots[j].span[0] if j < len(slots) else duration
         run = slots[i:j]
         at_edge = i == 0 or j == len(slots) or slots[i - 1].turn != slots[j].turn
         gap = hi - lo
@@ -300,16 +307,19 @@ def _keep_in_order(slots: list[_WordSlot]) -> None:
 def _place_run(run: list[_WordSlot], before: _WordSlot | None, after: _WordSlot | None) -> None:
     turn = run[0].turn
     need = [max(1, s.tokens) * SECONDS_PER_TOKEN for s in run]
+    # Runs are cut at turn changes, so the word before may be an untimed one of another turn.
+    before_end = None if before is None else before.end
+    after_start = None if after is None else after.start
     opens_turn = before is None or before.turn != turn
     closes_turn = after is None or after.turn != turn
-    if not opens_turn and not closes_turn:
-        lo, hi = before.end, after.start
-    elif not closes_turn:
-        hi = after.start
-        lo = max(before.end if before else 0.0, hi - sum(need))
-    elif not opens_turn:
-        lo = before.end
-        hi = lo + sum(need) if after is None else min(lo + sum(need), after.start)
+    if not opens_turn and not closes_turn and before_end is not None and after_start is not None:
+        lo, hi = before_end, after_start
+    elif not closes_turn and after_start is not None:
+        hi = after_start
+        lo = max(before_end or 0.0, hi - sum(need))
+    elif not opens_turn and before_end is not None:
+        lo = before_end
+        hi = lo + sum(need) if after_start is None else min(lo + sum(need), after_start)
     else:
         return
     hi = max(hi, lo)

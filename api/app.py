@@ -11,9 +11,10 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from flask import Flask, Request, current_app
+from flask.json.provider import DefaultJSONProvider
 from podalign.api import errors, gate, jobs, security, storage
 
 # Environment variable -> (config key, type). Read by hand rather than with
@@ -57,7 +58,13 @@ class UploadRequest(Request):
     /tmp is often a small tmpfs; the data dir is sized for audio anyway.
     """
 
-    def _get_file_stream(self, total_content_length, content_type, filename=None, **kwargs):
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
         spool = Path(current_app.config["DATA_DIR"]) / "tmp"
         return tempfile.TemporaryFile("wb+", dir=spool)
 
@@ -67,7 +74,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # No app-wide /static route: the pages blueprint serves its own assets.
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.request_class = UploadRequest
-    app.json.sort_keys = False  # keep fields in the documented order for people reading them
+    json_provider = DefaultJSONProvider(app)
+    json_provider.sort_keys = False  # keep fields in the documented order for people reading them
+    app.json = json_provider
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(env_config())

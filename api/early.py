@@ -32,6 +32,7 @@ def gated_channel(config: Mapping[str, Any]) -> type[HTTPChannel]:
 
     class GatedParser(HTTPRequestParser):
         gated = False
+        error: Error | None
 
         def received(self, data: bytes) -> int:
             consumed = super().received(data)

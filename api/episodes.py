@@ -36,20 +36,20 @@ def openapi() -> Response:
 @bp.post("/episodes")
 @require_token
 def create() -> tuple[dict, int, dict]:
-    audio = uploads.audio_from_request()
+    audio, audio_name = uploads.audio_from_request()
     transcript_data, transcript_name = uploads.transcript_from_request()
     transcript = uploads.parse(transcript_data, transcript_name)
     title = (
         uploads.title_from_request()
         or (transcript.title or "").strip()[: uploads.MAX_TITLE]
-        or uploads.title_from_filename(audio.filename)
+        or uploads.title_from_filename(audio_name)
     )
     data_dir = current_app.config["DATA_DIR"]
     # Everything is checked in a staging dir and moved into place whole, so a
     # rejected or interrupted upload never leaves a half-made episode behind.
     staging = files.staging_dir(data_dir)
     try:
-        audio_file = "original" + uploads.suffix(audio.filename)
+        audio_file = "original" + uploads.suffix(audio_name)
         files.save_stream(audio.stream, staging / audio_file)
         info = uploads.probe(staging / audio_file)
         transcript_file = "transcript-1" + uploads.suffix(transcript_name, ".txt")
@@ -67,7 +67,7 @@ def create() -> tuple[dict, int, dict]:
         title=title,
         duration=info.duration,
         audio_file=audio_file,
-        audio_filename=audio.filename,
+        audio_filename=audio_name,
         audio_mimetype=uploads.audio_mimetype(info),
         transcript_file=transcript_file,
         transcript_filename=transcript_name,

@@ -27,7 +27,7 @@ from werkzeug.exceptions import Unauthorized
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BROWSER_SAME_SITE = frozenset({"same-origin", "none"})
-REALM = {"realm": "podalign"}
+REALM: dict[str, str | None] = {"realm": "podalign"}
 NEEDS_TOKEN = "This server needs its API token: send 'Authorization: Bearer <token>'."
 
 Header = Callable[[str], "str | None"]

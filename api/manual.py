@@ -55,11 +55,18 @@ def follow_edits(manuals: list[ManualTime], transcript: Transcript) -> list[Manu
 
 def _retime_words(turn: Turn, start: float, end: float) -> None:
     """Fit the words into the new span: stretch their aligned times, or spread them by length."""
-    if turn.is_timed and turn.end > turn.start and all(w.start is not None for w in turn.words):
-        scale = (end - start) / (turn.end - turn.start)
-        for word in turn.words:
-            word.start = _clamp(start + (word.start - turn.start) * scale, start, end)
-            word.end = _clamp(start + ((word.end or word.start) - turn.start) * scale, start, end)
+    was_start, was_end = turn.start, turn.end
+    aligned = [(word, word.start) for word in turn.words if word.start is not None]
+    if (
+        was_start is not None
+        and was_end is not None
+        and was_end > was_start
+        and len(aligned) == len(turn.words)
+    ):
+        scale = (end - start) / (was_end - was_start)
+        for word, word_start in aligned:
+            word.start = _clamp(start + (word_start - was_start) * scale, start, end)
+            word.end = _clamp(start + ((word.end or word_start) - was_start) * scale, start, end)
         return
     total = sum(len(word.text) for word in turn.words) or 1
     at = start

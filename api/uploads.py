@@ -38,11 +38,12 @@ SERVABLE = frozenset(MIMETYPES.values()) | {"audio/mpeg"}
 DOWNLOAD_ONLY = "application/octet-stream"
 
 
-def audio_from_request() -> FileStorage:
+def audio_from_request() -> tuple[FileStorage, str]:
+    """The uploaded audio file and its name."""
     audio = request.files.get("audio")
     if audio is None or not audio.filename:
         abort(400, "Missing the 'audio' file: send the episode audio as multipart/form-data.")
-    return audio
+    return audio, audio.filename
 
 
 def transcript_from_request(*, allow_json: bool = False) -> tuple[bytes, str | None]:

@@ -94,7 +94,7 @@ def _chunks(text: str) -> list[_Chunk]:
 def _accepted_labels(chunks: list[_Chunk]) -> set[int]:
     """Indexes of the chunks whose label is a speaker."""
     candidates = [i for i, c in enumerate(chunks) if c.label is not None]
-    counts = Counter(chunks[i].label for i in candidates)
+    counts = Counter(label for c in chunks if (label := c.label) is not None)
     known = {label for label, n in counts.items() if n >= 2}
     known_digits = any(has_digit(label) for label in known)
     known_sizes = {len(label.split()) for label in known}

@@ -7,6 +7,7 @@ Consecutive segments of a speaker become one turn; times are kept as hints.
 from __future__ import annotations
 
 import math
+from typing import Any, TypeGuard
 
 from .errors import TranscriptError
 from .model import Transcript
@@ -18,7 +19,7 @@ _NOT_PODCAST_JSON = (
 )
 
 
-def is_podcast_json(data: object) -> bool:
+def is_podcast_json(data: object) -> TypeGuard[dict[str, Any]]:
     return isinstance(data, dict) and isinstance(data.get("segments"), list)
 
 

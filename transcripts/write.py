@@ -36,7 +36,7 @@ def write_transcript(transcript: Transcript, fmt: str, **options: object) -> str
     writer = _WRITERS.get(fmt)
     if writer is None:
         raise ValueError(f"Unknown transcript format {fmt!r}; choose one of {', '.join(FORMATS)}.")
-    return writer(transcript, **options)  # type: ignore[operator]
+    return writer(transcript, **options)
 
 
 def untimed_turn_count(transcript: Transcript) -> int:
