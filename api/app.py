@@ -7,6 +7,7 @@ finally the mapping passed to :func:`create_app` (the CLI and tests use it).
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from typing import IO, Any
 
 from flask import Flask, Request, current_app
 from flask.json.provider import DefaultJSONProvider
-from podalign.api import errors, gate, jobs, security, storage
+from podalign.api import damage, errors, gate, jobs, security, storage
 
 # Environment variable -> (config key, type). Read by hand rather than with
 # Flask's from_prefixed_env, which would turn a numeric API token into an int.
@@ -69,14 +70,31 @@ class UploadRequest(Request):
         return tempfile.TemporaryFile("wb+", dir=spool)
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """JSON bodies that cannot be stored are malformed: too deeply nested for the
+    parser, or holding lone surrogates (\\ud800), which are not text. Both raise
+    ValueError, which Flask answers as a 400."""
+
+    sort_keys = False  # keep fields in the documented order for people reading them
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("the JSON holds a lone surrogate, which is not text") from None
+        return value
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the podalign web app (JSON API and pages) and its job queue."""
     # No app-wide /static route: the pages blueprint serves its own assets.
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.request_class = UploadRequest
-    json_provider = DefaultJSONProvider(app)
-    json_provider.sort_keys = False  # keep fields in the documented order for people reading them
-    app.json = json_provider
+    app.json = StrictJSONProvider(app)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(env_config())
@@ -93,6 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     storage.init_app(app)
     jobs.init_app(app)
     errors.init_app(app)
+    damage.init_app(app)
     security.init_app(app)
     gate.init_app(app)
 

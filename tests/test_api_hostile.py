@@ -5,6 +5,7 @@ foreign host names, oversized transcripts, damaged files and malformed JSON."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import struct
@@ -358,3 +359,103 @@ def test_recovery_runs_on_its_own_thread_while_every_worker_is_busy(app, upload)
         stop.set()
     episode = episode_row(app, episode_id)
     assert (episode.status, episode.attempts) == (EpisodeStatus.QUEUED, 1)
+
+
+# --- 8. damage and malformed bodies --------------------------------------------------------------
+
+
+def done_episode(app, upload) -> str:
+    """An uploaded episode marked done by the storage's own state changes (no alignment)."""
+    episode_id = upload().json["id"]
+    with app.app_context():
+        db = storage.get_db()
+        assert storage.claim(db, episode_id, 1, jobs.worker_id(), time.time())
+        assert storage.finish(db, episode_id, 1, turn_count=3, speakers=[], untimed_turns=3)
+    return episode_id
+
+
+def damage(folder: Path, kind: str) -> None:
+    if kind == "no result":
+        (folder / "result.json").unlink()
+    elif kind == "truncated result":
+        (folder / "result.json").write_bytes((folder / "result.json").read_bytes()[:100])
+    elif kind == "wrong-shaped result":
+        (folder / "result.json").write_text('{"turns": 5}')
+    elif kind == "no original":
+        (folder / "original.mp3").unlink()
+    elif kind == "no folder":
+        import shutil
+
+        shutil.rmtree(folder)
+
+
+ROUTES = ["", "/transcript.srt", "/transcript.json", "/audio", "/peaks"]
+
+
+@pytest.mark.parametrize(
+    "kind", ["no result", "truncated result", "wrong-shaped result", "no original", "no folder"]
+)
+def test_damaged_files_give_a_json_409_and_mark_the_episode_failed(app, client, upload, kind):
+    episode_id = done_episode(app, upload)
+    damage(Path(app.config["DATA_DIR"]) / "episodes" / episode_id, kind)
+    answers = [client.get(f"/api/episodes/{episode_id}{route}") for route in ROUTES]
+    answers.append(client.patch(f"/api/episodes/{episode_id}/turns/0", json={"start": 1.0}))
+    assert all(a.status_code in (200, 409) for a in answers), [a.status_code for a in answers]
+    conflicts = [a for a in answers if a.status_code == 409]
+    # The first to find the damage names it; once failed, downloads say it is failed.
+    assert conflicts and all(a.is_json for a in conflicts)
+    assert conflicts[0].json["error"].startswith("This episode's files are damaged:")
+    assert all(str(app.config["DATA_DIR"]) not in a.json["error"] for a in conflicts)
+    episode = episode_row(app, episode_id)
+    assert episode.status is EpisodeStatus.FAILED
+    assert "damaged" in episode.error
+    assert client.post(f"/api/episodes/{episode_id}/retry").status_code == 202
+
+
+def test_a_corrupt_peaks_file_is_made_again(app, client, upload) -> None:
+    episode_id = upload().json["id"]
+    (Path(app.config["DATA_DIR"]) / "episodes" / episode_id / "peaks.json").write_text('{"pe')
+    response = client.get(f"/api/episodes/{episode_id}/peaks")
+    assert response.status_code == 200
+    assert response.json["peaks"]
+
+
+@pytest.mark.parametrize(
+    "body", ["[" * 200_000, '{"start": 1, "note": "\\ud800"}'], ids=["deep", "surrogate"]
+)
+def test_malformed_json_bodies_are_400(client, upload, body) -> None:
+    episode_id = upload().json["id"]
+    for method, path in (("PATCH", "/turns/0"), ("POST", "/realign")):
+        response = client.open(
+            f"/api/episodes/{episode_id}{path}",
+            method=method,
+            data=body,
+            content_type="application/json",
+        )
+        assert response.status_code == 400, (method, response.json)
+        assert response.is_json
+
+
+def test_a_speaker_name_holding_markup_is_kept_without_it(client, upload) -> None:
+    text = "Ari <b>Weil</b>: Hello and welcome.\n\nBob Ray: Thanks for having me."
+    response = upload(transcript=None, transcript_text=text)
+    assert response.status_code == 202
+    turns = client.get(response.json["url"]).json["transcript"]["turns"]
+    assert [t["speaker"] for t in turns] == ["Ari Weil", "Bob Ray"]
+
+
+def test_a_hand_set_time_stays_with_its_turn_when_the_turns_move(app, client, upload) -> None:
+    episode_id = upload().json["id"]
+    assert client.patch(f"/api/episodes/{episode_id}/turns/0", json={"start": 1.0}).status_code
+    folder = Path(app.config["DATA_DIR"]) / "episodes" / episode_id
+    result = json.loads((folder / "result.json").read_text())
+    # As a realignment racing the PATCH would leave it: another turn now sits at index 0.
+    result["turns"] = [result["turns"][1], result["turns"][0], result["turns"][2]]
+    (folder / "result.json").write_text(json.dumps(result))
+    turns = client.get(f"/api/episodes/{episode_id}").json["transcript"]["turns"]
+    assert [t["manual"] for t in turns] == [False, True, False]
+    assert turns[1]["speaker"] == "Alice Moreno" and turns[1]["start"] == 1.0
+    del result["turns"][1]
+    (folder / "result.json").write_text(json.dumps(result))
+    turns = client.get(f"/api/episodes/{episode_id}").json["transcript"]["turns"]
+    assert not any(t["manual"] for t in turns)
