@@ -10,16 +10,18 @@ import secrets
 import signal
 import socket
 import sqlite3
+import struct
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 from test_api_page_browser import CHROMIUM, CHROMIUM_ARGS
-from test_api_server import Process, Server
+from test_api_server import FIXTURES, Process, Server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -177,3 +179,91 @@ def test_sigterm_kills_the_jobs_ffmpeg_and_counts_the_attempt(processes, tmp_pat
     processes.append(restarted)
     assert restarted.wait_for(accepted["url"], {"done", "failed"})["status"] == "done"
     assert attempts(data_dir, accepted["id"]) == 2
+
+
+def soak_requests(tmp_path: Path) -> list[tuple[str, list, dict]]:
+    """(kind, multipart fields, headers): twelve good uploads and eight hostile ones."""
+    audio = (FIXTURES / "dialogue.mp3").read_bytes()
+    text = (FIXTURES / "dialogue.txt").read_bytes()
+    liar = bytearray(audio[:4096])
+    at = liar.find(b"Info")
+    liar[at + 8 : at + 12] = struct.pack(">I", int(36000 * 22050 / 576))
+    playlist = f"#EXTM3U\n#EXT-X-TARGETDURATION:20\n#EXTINF:18.6,\nfile://{FIXTURES}/dialogue.mp3\n"
+    script = b"<script>fetch('/api/episodes')</script>\0\0"
+    au = struct.pack(">4sIIIII", b".snd", 24 + len(script), 16000, 3, 8000, 1) + script
+    au += b"\x00\x10" * 8000
+    many_turns = "".join(f"Ann: Line {n}.\n\n" for n in range(20_001)).encode()
+
+    def form(name: str, data: bytes, transcript: bytes = text) -> list:
+        return [("audio", name, data), ("transcript", "t.txt", transcript)]
+
+    good = [
+        (f"good-{n}", form("dialogue.mp3", audio) + [("title", None, b"g%d" % n)], {})
+        for n in range(12)
+    ]
+    hostile = [
+        ("hls", form("episode.mp3", (playlist + "#EXT-X-ENDLIST\n").encode()), {}),
+        ("live hls", form("live.m3u8", playlist.encode()), {}),
+        ("claims 10 h", form("liar.mp3", bytes(liar)), {}),
+        ("cross-site", form("dialogue.mp3", audio), {"Origin": "https://evil.test"}),
+        ("markup as audio", form("evil.html", au), {}),
+        ("truncated", form("cut.mp3", audio[: len(audio) * 3 // 10]), {}),
+        ("20001 turns", form("dialogue.mp3", audio, many_turns), {}),
+        ("noise", form("noise.ogg", os.urandom(20_000)), {}),
+    ]
+    return good + hostile
+
+
+def test_soak_twenty_uploads_good_and_hostile_with_a_sigkill(processes, tmp_path):
+    data_dir = tmp_path / "data"
+    server = Server(data_dir)
+    processes.append(server)
+    started = time.monotonic()
+    requests = soak_requests(tmp_path)
+    with ThreadPoolExecutor(len(requests)) as pool:
+        answers = list(pool.map(lambda r: (r[0], *post_form(server.base, r[1], r[2])), requests))
+    uploaded = time.monotonic() - started
+    accepted = {kind: body["id"] for kind, status, body in answers if status == 202}
+    statuses = [status for _kind, status, _body in answers]
+    assert all(status < 500 for status in statuses), answers
+    assert all(f"good-{n}" in accepted for n in range(12)), answers
+    refused = {kind: status for kind, status, _ in answers if status != 202}
+    assert refused == {
+        "hls": 415,
+        "live hls": 415,
+        "claims 10 h": 413,
+        "cross-site": 403,
+        "20001 turns": 422,
+        "noise": 415,
+    }
+    time.sleep(1.0)
+    unfinished = [
+        e for e in server.json("/api/episodes?per_page=100")["episodes"] if e["status"] != "done"
+    ]
+    assert unfinished, "every job ended before the SIGKILL"
+    server.stop(signal.SIGKILL)
+    killed_at = time.monotonic() - started
+    restarted = Server(data_dir)
+    processes.append(restarted)
+    final = {
+        kind: restarted.wait_for(f"/api/episodes/{episode_id}", {"done", "failed"}, timeout=90)
+        for kind, episode_id in accepted.items()
+    }
+    settled = time.monotonic() - started
+    assert all(final[f"good-{n}"]["status"] == "done" for n in range(12)), final
+    assert {final[k]["status"] for k in ("markup as audio", "truncated")} <= {"done", "failed"}
+    status, headers, _ = restarted.get(final["markup as audio"]["urls"]["audio"])
+    # Its MP3 copy once the job made one, else the upload as a download; never a page.
+    assert headers["Content-Type"] in ("audio/mpeg", "application/octet-stream")
+    assert status == 200 and headers["X-Content-Type-Options"] == "nosniff"
+    listed = restarted.json("/api/episodes?per_page=100")
+    assert listed["total"] == len(accepted)
+    assert {e["id"] for e in listed["episodes"]} == set(accepted.values())
+    assert not list((data_dir / "tmp").glob("upload-*"))
+    print(
+        f"\nsoak: {len(requests)} uploads ({len(accepted)} accepted, {len(refused)} refused,"
+        f" 0 5xx) answered in {uploaded:.1f} s; SIGKILL at {killed_at:.1f} s with"
+        f" {len(unfinished)} unfinished; all settled at"
+        f" {settled:.1f} s; hostile accepted ended {final['markup as audio']['status']}"
+        f" and {final['truncated']['status']}"
+    )
