@@ -24,6 +24,7 @@ ENV_VARS = {
     "PODALIGN_DATA_DIR": ("DATA_DIR", str),
     "PODALIGN_REDIS_URL": ("REDIS_URL", str),
     "PODALIGN_API_TOKEN": ("API_TOKEN", str),
+    "PODALIGN_WORKER_TOKEN": ("WORKER_TOKEN", str),
     "PODALIGN_MAX_UPLOAD_MB": ("MAX_UPLOAD_MB", float),
     "PODALIGN_MODEL": ("MODEL", str),
     "PODALIGN_MAX_AUDIO_HOURS": ("MAX_AUDIO_HOURS", float),
@@ -36,13 +37,14 @@ DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "podalign-data",
     "REDIS_URL": None,
     "API_TOKEN": None,
+    # Lets remote workers (podalign worker --server) take jobs over HTTP; unset, they cannot.
+    "WORKER_TOKEN": None,
     "MAX_UPLOAD_MB": 500,
     "MAX_AUDIO_HOURS": 6,
     # A three-hour episode has about 2,000 turns and 30,000 words.
     "MAX_TURNS": 20_000,
     "MAX_WORDS": 300_000,
-    # A job with no progress (and no ffmpeg output) this long is failed and stopped.
-    "JOB_STALL_SECONDS": 300,
+    "JOB_STALL_SECONDS": jobs.DEFAULT_STALL_SECONDS,
     # Host names the server answers to; None answers to any (see api/gate.py).
     "ALLOWED_HOSTS": None,
     "MODEL": "tiny.en",
@@ -117,9 +119,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from podalign.api.episodes import bp as episodes_bp
     from podalign.api.pages import bp as pages_bp
+    from podalign.api.worker_api import bp as worker_bp
 
     app.register_blueprint(episodes_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(worker_bp)
     return app
 
 

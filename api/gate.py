@@ -28,6 +28,8 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BROWSER_SAME_SITE = frozenset({"same-origin", "none"})
 REALM: dict[str, str | None] = {"realm": "podalign"}
+WORKER_PREFIX = "/api/worker/"
+NEEDS_WORKER_TOKEN = "Worker routes need the server's worker token (PODALIGN_WORKER_TOKEN)."
 NEEDS_TOKEN = "This server needs its API token: send 'Authorization: Bearer <token>'."
 
 Header = Callable[[str], "str | None"]
@@ -45,6 +47,11 @@ def refusal(config: Mapping[str, Any], method: str, path: str, header: Header) -
     allowed: Collection[str] | None = config.get("ALLOWED_HOSTS")
     if allowed and _hostname(host) not in allowed:
         return Refusal(400, f"This server does not answer to the host name {host!r}.")
+    if path.startswith(WORKER_PREFIX):
+        worker_token = config.get("WORKER_TOKEN")
+        if not worker_token or not token_matches(header("Authorization"), worker_token):
+            return Refusal(401, NEEDS_WORKER_TOKEN)
+        return None
     if method.upper() in SAFE_METHODS or not path.startswith("/api/"):
         return None
     token = config.get("API_TOKEN")

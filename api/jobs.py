@@ -17,6 +17,7 @@ import socket
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,8 @@ HEARTBEAT_SECONDS = 10.0
 LEASE_SECONDS = 90.0
 # A queued episode with no message on the queue this long after its last change is lost.
 LOST_AFTER_SECONDS = 120.0
+# A job with no progress (and no ffmpeg output) this long is failed and stopped.
+DEFAULT_STALL_SECONDS = 300
 # How often recovery runs, on a thread of its own.
 RECOVERY_SECONDS = 60.0
 # Share of the progress bar for making the playable copy and the peaks.
@@ -74,9 +77,10 @@ def init_app(app: Flask) -> None:
     """Build the app's queue and register its tasks on it."""
     huey = make_huey(app.config)
 
-    @huey.task(name="align_episode")
-    def align(episode_id: str, revision: int) -> None:
+    def run(episode_id: str, revision: int) -> None:
         run_alignment(app, episode_id, revision)
+
+    align = register_align(huey, run)
 
     @huey.signal(SIGNAL_INTERRUPTED)
     def interrupted(_signal: str, task) -> None:
@@ -85,6 +89,17 @@ def init_app(app: Flask) -> None:
             hand_back(app, *task.args)
 
     app.extensions["podalign.jobs"] = Jobs(huey, align)
+
+
+def register_align(huey: Huey, run: Callable[[str, int], None]) -> TaskWrapper:
+    """The align task, registered here whoever runs it: huey names a task after the module
+    that defines it, and the server and remote workers must agree on that name."""
+
+    @huey.task(name="align_episode")
+    def align(episode_id: str, revision: int) -> None:
+        run(episode_id, revision)
+
+    return align
 
 
 def make_huey(config: dict) -> Huey:
@@ -156,7 +171,7 @@ def run_alignment(app: Flask, episode_id: str, revision: int) -> None:
                 log.exception("Aligning %s failed", episode_id)
                 _fail(db, episode, UNEXPECTED)
             return
-        _finish(app, db, episode, result)
+        store_result(app, db, episode, result)
 
 
 def _align(
@@ -185,14 +200,15 @@ def _align(
     )
 
 
-def _finish(app: Flask, db: sqlite3.Connection, episode: Episode, result: Transcript) -> None:
+def store_result(app: Flask, db: sqlite3.Connection, episode: Episode, result: Transcript) -> bool:
+    """Write a job's result and mark it done; False (and nothing written) if superseded."""
     folder = files.episode_dir(app.config["DATA_DIR"], episode.id)
     # Inside the write lock, so a re-alignment cannot slip in between the
     # check and the writes and have its transcript replaced by this result.
     with storage.transaction(db):
         if not _is_current(db, episode):
             log.info("Dropped the result of %s: superseded while running", episode.id)
-            return
+            return False
         files.write_json(folder / "result.json", result.to_dict())
         storage.finish(
             db,
@@ -203,6 +219,7 @@ def _finish(app: Flask, db: sqlite3.Connection, episode: Episode, result: Transc
             untimed_turns=untimed_turn_count(result),
         )
     log.info("Aligned %s", episode.id)
+    return True
 
 
 def _fail(db: sqlite3.Connection, episode: Episode, message: str) -> None:

@@ -6,11 +6,12 @@ import argparse
 import logging
 import sys
 import threading
+from pathlib import Path
 
 import waitress
 from flask import Flask
 from podalign.api import files, jobs
-from podalign.api.app import create_app
+from podalign.api.app import DEFAULTS, create_app, env_config
 from podalign.api.early import gated_channel
 from podalign.api.gate import allowed_hosts
 from podalign.audio import ffmpeg
@@ -54,6 +55,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    if args.server:
+        return _run_remote_worker(args)
     app = _make_app(args)
     if app is None:
         return 2
@@ -62,6 +65,36 @@ def run_worker(args: argparse.Namespace) -> int:
     jobs.start_recovery(app)
     _consume(app, max(1, args.workers))
     return 0
+
+
+def _run_remote_worker(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        config = {**DEFAULTS, **env_config()}
+    except ValueError as error:
+        print(f"podalign: error: {error}", file=sys.stderr)
+        return 2
+    token = args.token or config["WORKER_TOKEN"]
+    if not config["REDIS_URL"] or not token:
+        print(
+            "podalign: error: a remote worker needs PODALIGN_REDIS_URL and the server's"
+            " worker token (--token or PODALIGN_WORKER_TOKEN)",
+            file=sys.stderr,
+        )
+        return 2
+    from podalign.api.remote import run_remote_worker
+
+    return run_remote_worker(
+        args.server,
+        token,
+        config["REDIS_URL"],
+        max(1, args.workers),
+        Path(args.data_dir or config["DATA_DIR"]),
+        config["MODEL"],
+        float(config["JOB_STALL_SECONDS"]),
+    )
 
 
 def _consume(app: Flask, workers: int) -> None:

@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 from test_api_page_browser import CHROMIUM, CHROMIUM_ARGS
-from test_api_server import FIXTURES, Process, Server
+
+# redis_url is a fixture, used by name.
+from test_api_server import FIXTURES, Process, Server, redis_url  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -267,3 +269,34 @@ def test_soak_twenty_uploads_good_and_hostile_with_a_sigkill(processes, tmp_path
         f" {settled:.1f} s; hostile accepted ended {final['markup as audio']['status']}"
         f" and {final['truncated']['status']}"
     )
+
+
+@pytest.mark.redis
+def test_a_remote_worker_needs_nothing_shared_but_redis(processes, tmp_path, redis_url):  # noqa: F811
+    data_dir, worker_dir = tmp_path / "server-data", tmp_path / "worker-own"
+    env = {"PODALIGN_REDIS_URL": redis_url, "PODALIGN_WORKER_TOKEN": TOKEN}
+    server = Server(data_dir, "--workers", "0", env=env)
+    processes.append(server)
+    accepted = server.upload()
+    time.sleep(0.5)
+    assert server.json(accepted["url"])["status"] == "queued"  # no worker in the server
+    # Without the worker token the worker API answers 401 before reading anything.
+    status, _ = raw_request(
+        server.base,
+        f"POST /api/worker/episodes/{accepted['id']}/claim HTTP/1.1\nHost: 127.0.0.1\n"
+        "Content-Length: 20\n\n",
+    )
+    assert status == 401
+    worker = Process(
+        ["worker", "--server", server.base, "--token", TOKEN, "--data-dir", str(worker_dir)],
+        tmp_path / "worker.log",
+        {"PODALIGN_REDIS_URL": redis_url},
+    )
+    processes.append(worker)
+    episode = server.wait_for(accepted["url"], {"done", "failed"})
+    assert episode["status"] == "done", episode["error"]
+    assert all(turn["start"] is not None for turn in episode["transcript"]["turns"])
+    assert b"Aligned " + accepted["id"].encode() in worker.output()
+    # The worker kept no database and no episode files: only its own recognition cache.
+    assert sorted(path.name for path in worker_dir.iterdir()) == ["cache"]
+    assert worker.stop() == 0
