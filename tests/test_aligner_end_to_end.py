@@ -22,7 +22,7 @@ from podalign.aligner import AlignmentError, align_transcript, pipeline
 from podalign.audio import decode_pcm16, loudness_envelope
 from podalign.transcripts import Transcript, TurnStatus, parse_transcript
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.whisper]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ONSET_TOLERANCE = 0.25
