@@ -399,7 +399,12 @@ def test_damaged_files_give_a_json_409_and_mark_the_episode_failed(app, client, 
     episode_id = done_episode(app, upload)
     damage(Path(app.config["DATA_DIR"]) / "episodes" / episode_id, kind)
     answers = [client.get(f"/api/episodes/{episode_id}{route}") for route in ROUTES]
-    answers.append(client.patch(f"/api/episodes/{episode_id}/turns/0", json={"start": 1.0}))
+    revision = episode_row(app, episode_id).transcript_revision
+    answers.append(
+        client.patch(
+            f"/api/episodes/{episode_id}/turns/0", json={"start": 1.0, "revision": revision}
+        )
+    )
     assert all(a.status_code in (200, 409) for a in answers), [a.status_code for a in answers]
     conflicts = [a for a in answers if a.status_code == 409]
     # The first to find the damage names it; once failed, downloads say it is failed.
@@ -446,7 +451,9 @@ def test_a_speaker_name_holding_markup_is_kept_without_it(client, upload) -> Non
 
 def test_a_hand_set_time_stays_with_its_turn_when_the_turns_move(app, client, upload) -> None:
     episode_id = upload().json["id"]
-    assert client.patch(f"/api/episodes/{episode_id}/turns/0", json={"start": 1.0}).status_code
+    revision = client.get(f"/api/episodes/{episode_id}").json["revision"]
+    patch = {"start": 1.0, "revision": revision}
+    assert client.patch(f"/api/episodes/{episode_id}/turns/0", json=patch).status_code == 200
     folder = Path(app.config["DATA_DIR"]) / "episodes" / episode_id
     result = json.loads((folder / "result.json").read_text())
     # As a realignment racing the PATCH would leave it: another turn now sits at index 0.
