@@ -120,10 +120,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from podalign.api.edits import bp as edits_bp
     from podalign.api.episodes import bp as episodes_bp
     from podalign.api.pages import bp as pages_bp
+    from podalign.api.publish import bp as publish_bp
     from podalign.api.worker_api import bp as worker_bp
 
     app.register_blueprint(episodes_bp)
     app.register_blueprint(edits_bp)
+    app.register_blueprint(publish_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(worker_bp)
     return app

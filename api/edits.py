@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, request
 from podalign.aligner.retime import cached_recognition, retime_turn
-from podalign.api import files, storage
+from podalign.api import files, search_index, storage
 from podalign.api.auth import require_token
 from podalign.api.errors import conflict
 from podalign.api.manual import apply_manual_times
@@ -321,6 +321,8 @@ def _save(edited: Edited) -> None:
         speakers=transcript.speakers,
         untimed_turns=untimed_turn_count(transcript) if aligned else episode.untimed_turns,
     )
+    if aligned:
+        search_index.index_episode(edited.db, episode.id, transcript)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode.id)
     files.write_json(folder / "result.json", transcript.to_dict())
 

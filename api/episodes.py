@@ -9,12 +9,13 @@ import sqlite3
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
-from podalign.api import files, jobs, storage, uploads
+from podalign.api import files, jobs, search_index, storage, uploads
 from podalign.api.auth import require_token
 from podalign.api.damage import Damaged
 from podalign.api.errors import conflict
 from podalign.api.manual import follow_edits
 from podalign.api.peaks import ensure_peaks
+from podalign.api.publish import export_options
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
 from podalign.api.storage import Episode, EpisodeStatus, get_db, transaction
 from podalign.audio import AudioError, ffmpeg
@@ -112,6 +113,7 @@ def delete(episode_id: str) -> tuple[str, int]:
     with transaction(db):
         episode = _episode_or_404(db, episode_id)
         storage.delete_episode(db, episode_id)
+        search_index.drop_episode(db, episode_id)
     # A job running on it in this process has its ffmpeg runs killed now; one anywhere
     # else notices at its next progress write (within seconds) and stops the same way.
     ffmpeg.stop(jobs.job_owner(episode_id, episode.revision))
@@ -160,9 +162,10 @@ def download(episode_id: str, key: str) -> Response:
         abort(409, f"The episode is {episode.status}; its transcript can be downloaded once done.")
     transcript, _manual = load_transcript(db, episode)
     fmt, suffix = EXPORTS[key]
+    options = export_options(fmt, request.args)
     filename = slugify(episode.title) + suffix
     return Response(
-        write_transcript(transcript, fmt),
+        write_transcript(transcript, fmt, **options),
         mimetype=FORMATS[fmt][1],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -215,6 +218,8 @@ def realign(episode_id: str) -> tuple[dict, int, dict]:
             turn_count=len(transcript.turns),
             speakers=transcript.speakers,
         )
+        # Searchable again once the new alignment is done.
+        search_index.drop_episode(db, episode_id)
     # After the commit: a failed update must not leave the new, untimed text under the
     # old "done" row. A crash right here leaves the old result until the job rewrites it.
     files.write_json(folder / "result.json", transcript.to_dict())

@@ -27,7 +27,8 @@ from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.signals import SIGNAL_INTERRUPTED
 from podalign.aligner import AlignmentError, align_transcript
-from podalign.api import files, storage
+from podalign.api import files, search_index, storage
+from podalign.api.manual import apply_manual_times
 from podalign.api.peaks import ensure_peaks
 from podalign.api.storage import Episode, EpisodeStatus
 from podalign.audio import AudioError, ffmpeg, make_browser_playable
@@ -218,6 +219,8 @@ def store_result(app: Flask, db: sqlite3.Connection, episode: Episode, result: T
             speakers=result.speakers,
             untimed_turns=untimed_turn_count(result),
         )
+        apply_manual_times(result, storage.manual_times(db, episode.id))
+        search_index.index_episode(db, episode.id, result)
     log.info("Aligned %s", episode.id)
     return True
 

@@ -85,9 +85,42 @@ def _add_transcript_revisions_and_history(db: sqlite3.Connection) -> None:
     )
 
 
+def _create_chapters(db: sqlite3.Connection) -> None:
+    # One row per episode: its chapter list as JSON. Saving chapters bumps the
+    # episode's transcript_revision, which guards them against stale writes.
+    db.execute(
+        """
+        CREATE TABLE episode_chapters (
+            episode_id TEXT PRIMARY KEY REFERENCES episodes (id) ON DELETE CASCADE,
+            chapters TEXT NOT NULL
+        )
+        """
+    )
+
+
+def _create_turn_search(db: sqlite3.Connection) -> None:
+    # Full-text search over turns (see search_index.py); only the text is indexed.
+    # The prefix indexes keep search-as-you-type fast on one- to three-letter prefixes.
+    db.execute(
+        """
+        CREATE VIRTUAL TABLE turn_search USING fts5(
+            text,
+            speaker UNINDEXED,
+            episode_id UNINDEXED,
+            turn_index UNINDEXED,
+            start UNINDEXED,
+            tokenize = 'unicode61 remove_diacritics 2',
+            prefix = '1 2 3'
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _create_episodes_and_manual_turns,
     _add_transcript_revisions_and_history,
+    _create_chapters,
+    _create_turn_search,
 ]
 
 

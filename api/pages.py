@@ -7,6 +7,7 @@ so they work the same whatever storage or job queue backs the API.
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from podalign.api.security import frameable
 from podalign.api.storage import EpisodeStatus
 
 # The assets live under /assets rather than /static so the blueprint never
@@ -34,3 +35,9 @@ def library():
 @bp.get("/episodes/<episode_id>")
 def episode(episode_id: str):
     return render_template("episode.html", episode_id=episode_id)
+
+
+@bp.get("/embed/<episode_id>")
+@frameable
+def embed(episode_id: str):
+    return render_template("embed.html", episode_id=episode_id)

@@ -20,6 +20,7 @@ EXPORTS = {
     "vtt": ("vtt", ".vtt"),
     "txt": ("txt", ".txt"),
     "podcast": ("podcast-json", ".podcast.json"),
+    "html": ("html", ".html"),
 }
 
 
@@ -46,6 +47,11 @@ def summary(episode: Episode) -> dict:
             "downloads": {
                 key: url_for(f"episodes.download_{key}", episode_id=episode_id) for key in EXPORTS
             },
+            "chapters": {
+                kind: url_for(f"publish.chapters_{kind}", episode_id=episode_id)
+                for kind in ("json", "vtt", "txt")
+            },
+            "embed": f"{request.script_root}/embed/{episode_id}",
         },
     }
 

@@ -362,6 +362,16 @@ def record_edit(
     )
 
 
+def bump_transcript_revision(db: sqlite3.Connection, episode: Episode) -> int:
+    """A change beside the text (the chapters) is a new transcript revision too; returns it.
+
+    Call it inside the transaction that read ``episode``.
+    """
+    revision = episode.transcript_revision + 1
+    _update(db, episode.id, episode.revision, "transcript_revision = ?", (revision,))
+    return revision
+
+
 def abandon(db: sqlite3.Connection, episode: Episode, message: str) -> None:
     """Fail a job whose worker is gone, under the next revision so that worker,
     should it still be alive, can no longer write. Call it inside the

@@ -19,7 +19,7 @@ TEXT = (FIXTURES / "dialogue.txt").read_text()
 TRUE_LAST = "Great. Let us start with the basics of Kubernetes and Helm."
 MISHEARD_LAST = "Great. Let us start with the basics of Cooper Netties and Helm."
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.whisper]
 
 
 def align(text: str, cache: Path) -> Transcript:

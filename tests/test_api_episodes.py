@@ -73,7 +73,14 @@ def test_summary_lists_every_url(episode):
             "vtt": f"{base}/transcript.vtt",
             "txt": f"{base}/transcript.txt",
             "podcast": f"{base}/transcript.podcast.json",
+            "html": f"{base}/transcript.html",
         },
+        "chapters": {
+            "json": f"{base}/chapters.json",
+            "vtt": f"{base}/chapters.vtt",
+            "txt": f"{base}/chapters.txt",
+        },
+        "embed": f"/embed/{episode_id}",
     }
     assert episode["created_at"].endswith("Z")
 

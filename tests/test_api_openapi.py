@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from podalign.api.storage import EpisodeStatus
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -43,3 +44,12 @@ def test_every_documented_path_parameter_is_declared(client):
         for operation in operations.values():
             declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
             assert declared == names, path
+
+
+@pytest.mark.parametrize("schema", ["Accepted", "EpisodeSummary"])
+def test_documented_statuses_are_the_episode_statuses(client, schema: str):
+    schemas = client.get("/api/openapi.json").json["components"]["schemas"]
+
+    documented = schemas[schema]["properties"]["status"]["enum"]
+
+    assert documented == [status.value for status in EpisodeStatus]

@@ -433,6 +433,8 @@ def test_fix_a_turn_start_by_hand(server: str, aligned: str, page) -> None:
     assert after["start"] == pytest.approx(before["start"] + 0.1, abs=0.002)
     assert after["manual"] is True
     assert page.inner_text("#turn-1 .badge-manual") == "Set by hand"
+    page.wait_for_function("!document.getElementById('undo').disabled")
+    assert page.get_attribute("#undo", "title") == "Undo: Set the times of line 2 (Ctrl+Z)"
 
     page.click("#turn-1 [data-action='earlier']")
     page.wait_for_function(

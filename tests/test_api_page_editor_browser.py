@@ -31,6 +31,7 @@ from test_api_page_browser import (
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.whisper,
     pytest.mark.timeout(600),
     pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium on PATH (Debian: chromium)"),
 ]

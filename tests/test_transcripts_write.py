@@ -84,6 +84,7 @@ def test_formats_table() -> None:
         "vtt": (".vtt", "text/vtt"),
         "txt": (".txt", "text/plain"),
         "podcast-json": (".json", "application/json"),
+        "html": (".html", "text/html"),
     }
 
 

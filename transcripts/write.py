@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .cues import turn_span
 from .model import Transcript
+from .write_html import write_html
 from .write_json import write_native_json, write_podcast_json
 from .write_subtitles import write_srt, write_vtt
 from .write_text import write_text
@@ -15,6 +16,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "vtt": (".vtt", "text/vtt"),
     "txt": (".txt", "text/plain"),
     "podcast-json": (".json", "application/json"),
+    "html": (".html", "text/html"),
 }
 
 _WRITERS = {
@@ -23,15 +25,17 @@ _WRITERS = {
     "vtt": write_vtt,
     "txt": write_text,
     "podcast-json": write_podcast_json,
+    "html": write_html,
 }
 
 
 def write_transcript(transcript: Transcript, fmt: str, **options: object) -> str:
     """Render ``transcript`` as ``fmt`` (a key of FORMATS).
 
-    Options: ``max_line_chars`` and ``max_lines`` for srt and vtt,
-    ``include_words`` for podcast-json. The subtitle and podcast-json
-    writers leave out turns without times; see untimed_turn_count.
+    Options: ``max_line_chars`` and ``max_lines`` for srt and vtt (see
+    PRESETS), ``word_timestamps`` for vtt, ``include_words`` for podcast-json.
+    The subtitle and podcast-json writers leave out turns without times; see
+    untimed_turn_count.
     """
     writer = _WRITERS.get(fmt)
     if writer is None:

@@ -465,6 +465,9 @@
     }
   });
 
+  // A start time fixed by hand (player.js) is a change in the history too.
+  document.addEventListener("podalign:changed", loadHistory);
+
   document.addEventListener("podalign:rendered", (event) => {
     state.editing = null;
     decorate(event.detail);

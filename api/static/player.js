@@ -837,6 +837,7 @@
       const { revision, ...updated } = data || {};
       state.episode.revision = revision;
       view.turn = { ...view.turn, ...updated };
+      document.dispatchEvent(new CustomEvent("podalign:changed"));
       if (view.draftStart === start) view.draftStart = null;
       renderTurnMeta(view);
       renderText(view, []);
@@ -866,8 +867,11 @@
 
   window.podalign.player = {
     apiUrl,
+    audio,
     episode: () => state.episode,
     currentTurn: () => state.current && state.current.turn,
+    views: () => state.views,
+    seek,
     reload: reloadTranscript,
   };
 
@@ -1005,10 +1009,11 @@
 
   // ---- Deep links -------------------------------------------------------------
 
-  /* "754.2", "12:34.5" or "1:02:03" in #t= or ?t=. */
+  /* "754.2", "12:34.5" or "1:02:03" in #t= or ?t=; of a span "START,END" the start
+   * (share.js plays the span and stops at its end). */
   function linkedTime() {
     const hash = new URLSearchParams(location.hash.replace(/^#/, ""));
-    const raw = hash.get("t") ?? new URLSearchParams(location.search).get("t");
+    const raw = (hash.get("t") ?? new URLSearchParams(location.search).get("t") ?? "").split(",")[0];
     if (!raw) return null;
     let seconds = 0;
     for (const part of raw.split(":")) {
