@@ -7,6 +7,7 @@ finally the mapping passed to :func:`create_app` (the CLI and tests use it).
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from typing import IO, Any
 
 from flask import Flask, Request, current_app
 from flask.json.provider import DefaultJSONProvider
-from podalign.api import errors, framing, jobs, storage
+from podalign.api import damage, errors, gate, jobs, security, storage
 
 # Environment variable -> (config key, type). Read by hand rather than with
 # Flask's from_prefixed_env, which would turn a numeric API token into an int.
@@ -23,15 +24,29 @@ ENV_VARS = {
     "PODALIGN_DATA_DIR": ("DATA_DIR", str),
     "PODALIGN_REDIS_URL": ("REDIS_URL", str),
     "PODALIGN_API_TOKEN": ("API_TOKEN", str),
+    "PODALIGN_WORKER_TOKEN": ("WORKER_TOKEN", str),
     "PODALIGN_MAX_UPLOAD_MB": ("MAX_UPLOAD_MB", float),
     "PODALIGN_MODEL": ("MODEL", str),
+    "PODALIGN_MAX_AUDIO_HOURS": ("MAX_AUDIO_HOURS", float),
+    "PODALIGN_MAX_TURNS": ("MAX_TURNS", int),
+    "PODALIGN_JOB_STALL_SECONDS": ("JOB_STALL_SECONDS", float),
+    "PODALIGN_MAX_WORDS": ("MAX_WORDS", int),
 }
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "podalign-data",
     "REDIS_URL": None,
     "API_TOKEN": None,
+    # Lets remote workers (podalign worker --server) take jobs over HTTP; unset, they cannot.
+    "WORKER_TOKEN": None,
     "MAX_UPLOAD_MB": 500,
+    "MAX_AUDIO_HOURS": 6,
+    # A three-hour episode has about 2,000 turns and 30,000 words.
+    "MAX_TURNS": 20_000,
+    "MAX_WORDS": 300_000,
+    "JOB_STALL_SECONDS": jobs.DEFAULT_STALL_SECONDS,
+    # Host names the server answers to; None answers to any (see api/gate.py).
+    "ALLOWED_HOSTS": None,
     "MODEL": "tiny.en",
     # Where the aligner caches recognition results; defaults to <data>/cache.
     "CACHE_DIR": None,
@@ -57,14 +72,31 @@ class UploadRequest(Request):
         return tempfile.TemporaryFile("wb+", dir=spool)
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """JSON bodies that cannot be stored are malformed: too deeply nested for the
+    parser, or holding lone surrogates (\\ud800), which are not text. Both raise
+    ValueError, which Flask answers as a 400."""
+
+    sort_keys = False  # keep fields in the documented order for people reading them
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("the JSON holds a lone surrogate, which is not text") from None
+        return value
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the podalign web app (JSON API and pages) and its job queue."""
     # No app-wide /static route: the pages blueprint serves its own assets.
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.request_class = UploadRequest
-    json_provider = DefaultJSONProvider(app)
-    json_provider.sort_keys = False  # keep fields in the documented order for people reading them
-    app.json = json_provider
+    app.json = StrictJSONProvider(app)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(env_config())
@@ -81,17 +113,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     storage.init_app(app)
     jobs.init_app(app)
     errors.init_app(app)
-    framing.init_app(app)
+    damage.init_app(app)
+    security.init_app(app)
+    gate.init_app(app)
 
     from podalign.api.edits import bp as edits_bp
     from podalign.api.episodes import bp as episodes_bp
     from podalign.api.pages import bp as pages_bp
     from podalign.api.publish import bp as publish_bp
+    from podalign.api.worker_api import bp as worker_bp
 
     app.register_blueprint(episodes_bp)
     app.register_blueprint(edits_bp)
     app.register_blueprint(publish_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(worker_bp)
     return app
 
 

@@ -6,12 +6,12 @@ episodes would give the ids away, so it needs the token too.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
 from flask import current_app, request
+from podalign.api.gate import token_matches
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -32,10 +32,7 @@ def check_token() -> None:
     expected = current_app.config["API_TOKEN"]
     if not expected:
         return
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        given.strip().encode(), expected.encode()
-    ):
+    if not token_matches(request.headers.get("Authorization"), expected):
         raise Unauthorized(
             "This server needs its API token: send 'Authorization: Bearer <token>'.",
             www_authenticate=WWWAuthenticate("bearer", {"realm": "podalign"}),

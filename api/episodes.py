@@ -11,12 +11,14 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, request, send_file
 from podalign.api import files, jobs, search_index, storage, uploads
 from podalign.api.auth import require_token
+from podalign.api.damage import Damaged
 from podalign.api.errors import conflict
 from podalign.api.manual import follow_edits
 from podalign.api.peaks import ensure_peaks
 from podalign.api.publish import export_options
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
 from podalign.api.storage import Episode, EpisodeStatus, get_db, transaction
+from podalign.audio import AudioError, ffmpeg
 from podalign.transcripts import FORMATS, write_transcript
 
 log = logging.getLogger(__name__)
@@ -61,19 +63,24 @@ def create() -> tuple[dict, int, dict]:
         files.remove_tree(staging)
         raise
     db = get_db()
-    storage.create_episode(
-        db,
-        episode_id=episode_id,
-        title=title,
-        duration=info.duration,
-        audio_file=audio_file,
-        audio_filename=audio_name,
-        audio_mimetype=uploads.audio_mimetype(info, audio_name),
-        transcript_file=transcript_file,
-        transcript_filename=transcript_name,
-        turn_count=len(transcript.turns),
-        speakers=transcript.speakers,
-    )
+    try:
+        storage.create_episode(
+            db,
+            episode_id=episode_id,
+            title=title,
+            duration=info.duration,
+            audio_file=audio_file,
+            audio_filename=audio_name,
+            audio_mimetype=uploads.audio_mimetype(info),
+            transcript_file=transcript_file,
+            transcript_filename=transcript_name,
+            turn_count=len(transcript.turns),
+            speakers=transcript.speakers,
+        )
+    except BaseException:
+        # No row, no folder: nothing would ever find or clean up files without a row.
+        files.remove_tree(files.episode_dir(data_dir, episode_id))
+        raise
     return _queue(db, episode_id, revision=1)
 
 
@@ -96,7 +103,7 @@ def index() -> dict:
 @bp.get("/episodes/<episode_id>")
 def show(episode_id: str) -> dict:
     db = get_db()
-    return detail(db, _episode_or_404(db, episode_id))
+    return detail(db, _episode_or_404(db, episode_id), words=request.args.get("words") == "1")
 
 
 @bp.delete("/episodes/<episode_id>")
@@ -104,10 +111,12 @@ def show(episode_id: str) -> dict:
 def delete(episode_id: str) -> tuple[str, int]:
     db = get_db()
     with transaction(db):
-        if not storage.delete_episode(db, episode_id):
-            abort(404, f"No episode {episode_id!r}.")
+        episode = _episode_or_404(db, episode_id)
+        storage.delete_episode(db, episode_id)
         search_index.drop_episode(db, episode_id)
-    # A job still running on it notices at its next progress write and stops.
+    # A job running on it in this process has its ffmpeg runs killed now; one anywhere
+    # else notices at its next progress write (within seconds) and stops the same way.
+    ffmpeg.stop(jobs.job_owner(episode_id, episode.revision))
     files.remove_tree(files.episode_dir(current_app.config["DATA_DIR"], episode_id))
     return "", 204
 
@@ -121,6 +130,17 @@ def audio(episode_id: str) -> Response:
     else:
         path, mimetype = folder / episode.audio_file, episode.audio_mimetype
     name = slugify(episode.title) + path.suffix
+    if not path.is_file():
+        raise Damaged(episode, "its audio file is missing")
+    if mimetype not in uploads.SERVABLE:
+        # Not a type a browser plays: never let it be taken for a page or anything else.
+        return send_file(
+            path,
+            mimetype=uploads.DOWNLOAD_ONLY,
+            conditional=True,
+            as_attachment=True,
+            download_name=slugify(episode.title) + ".bin",
+        )
     return send_file(path, mimetype=mimetype, conditional=True, download_name=name)
 
 
@@ -128,7 +148,10 @@ def audio(episode_id: str) -> Response:
 def peaks(episode_id: str) -> Response:
     episode = _episode_or_404(get_db(), episode_id)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
-    path = ensure_peaks(folder, folder / episode.audio_file, episode.duration)
+    try:
+        path = ensure_peaks(folder, folder / episode.audio_file, episode.duration)
+    except (AudioError, OSError):
+        raise Damaged(episode, "its audio file is missing or damaged") from None
     return send_file(path, mimetype="application/json", conditional=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import NoReturn
 
 from flask import Flask, Response, abort, current_app, jsonify, request
@@ -14,7 +15,19 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(sqlite3.OperationalError, handle_busy_database)
     app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def handle_busy_database(error: sqlite3.OperationalError) -> Response:
+    """SQLite's write lock held past its timeout: the server is busy, not broken."""
+    if "locked" not in str(error) and "busy" not in str(error):
+        return handle_unexpected_error(error)
+    log.warning("Database busy in %s %s: %s", request.method, request.path, error)
+    response = jsonify(error="The server is busy; nothing was changed. Try again shortly.")
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def handle_http_error(error: HTTPException) -> BaseResponse | HTTPException:

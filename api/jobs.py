@@ -17,11 +17,12 @@ import socket
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.signals import SIGNAL_INTERRUPTED
@@ -30,7 +31,7 @@ from podalign.api import files, search_index, storage
 from podalign.api.manual import apply_manual_times
 from podalign.api.peaks import ensure_peaks
 from podalign.api.storage import Episode, EpisodeStatus
-from podalign.audio import AudioError, make_browser_playable
+from podalign.audio import AudioError, ffmpeg, make_browser_playable
 from podalign.transcripts import TranscriptError, parse_transcript, untimed_turn_count
 from podalign.transcripts.model import Transcript
 
@@ -45,6 +46,10 @@ HEARTBEAT_SECONDS = 10.0
 LEASE_SECONDS = 90.0
 # A queued episode with no message on the queue this long after its last change is lost.
 LOST_AFTER_SECONDS = 120.0
+# A job with no progress (and no ffmpeg output) this long is failed and stopped.
+DEFAULT_STALL_SECONDS = 300
+# How often recovery runs, on a thread of its own.
+RECOVERY_SECONDS = 60.0
 # Share of the progress bar for making the playable copy and the peaks.
 PREPARE_SHARE = 0.03
 
@@ -53,6 +58,10 @@ CRASHED_TWICE = (
     " Retry it with POST /api/episodes/{id}/retry."
 )
 UNEXPECTED = "Unexpected error while aligning; the details are in the server log."
+STALLED = (
+    "The alignment made no progress for {seconds:g} seconds (while {stage}) and was stopped."
+    " Retry it with POST /api/episodes/{id}/retry."
+)
 
 
 @dataclass
@@ -69,20 +78,29 @@ def init_app(app: Flask) -> None:
     """Build the app's queue and register its tasks on it."""
     huey = make_huey(app.config)
 
-    @huey.task(name="align_episode")
-    def align(episode_id: str, revision: int) -> None:
+    def run(episode_id: str, revision: int) -> None:
         run_alignment(app, episode_id, revision)
 
-    @huey.periodic_task(crontab(minute="*"), name="recover_orphans")
-    def recover() -> None:
-        recover_orphans(app)
+    align = register_align(huey, run)
 
     @huey.signal(SIGNAL_INTERRUPTED)
     def interrupted(_signal: str, task) -> None:
         if task.name == "align_episode":
+            ffmpeg.stop(job_owner(*task.args))
             hand_back(app, *task.args)
 
     app.extensions["podalign.jobs"] = Jobs(huey, align)
+
+
+def register_align(huey: Huey, run: Callable[[str, int], None]) -> TaskWrapper:
+    """The align task, registered here whoever runs it: huey names a task after the module
+    that defines it, and the server and remote workers must agree on that name."""
+
+    @huey.task(name="align_episode")
+    def align(episode_id: str, revision: int) -> None:
+        run(episode_id, revision)
+
+    return align
 
 
 def make_huey(config: dict) -> Huey:
@@ -120,6 +138,11 @@ def worker_id() -> str:
 _TOKENS: dict[int, str] = {}
 
 
+def job_owner(episode_id: str, revision: int) -> str:
+    """The name a job's ffmpeg runs are kept under, so they can be stopped with it."""
+    return f"{episode_id}:{revision}"
+
+
 def run_alignment(app: Flask, episode_id: str, revision: int) -> None:
     """The align task: claim the episode, align it, store the result or the error."""
     with app.app_context():
@@ -134,7 +157,8 @@ def run_alignment(app: Flask, episode_id: str, revision: int) -> None:
         try:
             # The reporter stops before any outcome is written, so it cannot overwrite one.
             try:
-                result = _align(app, db, episode, reporter)
+                with ffmpeg.owned_by(job_owner(episode_id, revision)):
+                    result = _align(app, db, episode, reporter)
             finally:
                 reporter.stop()
         except Superseded:
@@ -148,7 +172,7 @@ def run_alignment(app: Flask, episode_id: str, revision: int) -> None:
                 log.exception("Aligning %s failed", episode_id)
                 _fail(db, episode, UNEXPECTED)
             return
-        _finish(app, db, episode, result)
+        store_result(app, db, episode, result)
 
 
 def _align(
@@ -177,14 +201,15 @@ def _align(
     )
 
 
-def _finish(app: Flask, db: sqlite3.Connection, episode: Episode, result: Transcript) -> None:
+def store_result(app: Flask, db: sqlite3.Connection, episode: Episode, result: Transcript) -> bool:
+    """Write a job's result and mark it done; False (and nothing written) if superseded."""
     folder = files.episode_dir(app.config["DATA_DIR"], episode.id)
     # Inside the write lock, so a re-alignment cannot slip in between the
     # check and the writes and have its transcript replaced by this result.
     with storage.transaction(db):
         if not _is_current(db, episode):
             log.info("Dropped the result of %s: superseded while running", episode.id)
-            return
+            return False
         files.write_json(folder / "result.json", result.to_dict())
         storage.finish(
             db,
@@ -197,6 +222,7 @@ def _finish(app: Flask, db: sqlite3.Connection, episode: Episode, result: Transc
         apply_manual_times(result, storage.manual_times(db, episode.id))
         search_index.index_episode(db, episode.id, result)
     log.info("Aligned %s", episode.id)
+    return True
 
 
 def _fail(db: sqlite3.Connection, episode: Episode, message: str) -> None:
@@ -215,14 +241,19 @@ class ProgressReporter:
     The aligner's callback only records the latest values, so it costs nothing
     and may be called from any thread; the writes are throttled to about one a
     second. When a write finds the revision gone, the next callback raises
-    Superseded, which stops the aligner early.
+    Superseded, which stops the aligner early, and the job's ffmpeg runs are
+    killed. A job with neither progress nor ffmpeg output for the stall limit
+    is failed and stopped the same way, so one stuck job cannot hold a worker.
     """
 
     def __init__(self, app: Flask, episode_id: str, revision: int) -> None:
         self.path = storage.database_path(app.config["DATA_DIR"])
         self.episode_id = episode_id
         self.revision = revision
+        self.owner = job_owner(episode_id, revision)
+        self.stall_seconds = float(app.config["JOB_STALL_SECONDS"])
         self.state = ("starting", 0.0)
+        self.changed_at = time.monotonic()
         self.superseded = threading.Event()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"progress-{episode_id}")
@@ -246,6 +277,8 @@ class ProgressReporter:
     def _record(self, stage: str, overall: float) -> None:
         if self.superseded.is_set():
             raise Superseded
+        if (stage, overall) != self.state:
+            self.changed_at = time.monotonic()
         self.state = (stage, overall)
 
     def _run(self) -> None:
@@ -253,6 +286,9 @@ class ProgressReporter:
         written, written_at = None, 0.0
         try:
             while not self._stopped.wait(PROGRESS_SECONDS):
+                if self._stalled():
+                    self._give_up(db)
+                    return
                 state, now = self.state, time.time()
                 if state == written and now - written_at < HEARTBEAT_SECONDS:
                     continue
@@ -261,16 +297,51 @@ class ProgressReporter:
                     db, self.episode_id, self.revision, stage, min(99, int(overall * 100)), now
                 ):
                     self.superseded.set()
+                    ffmpeg.stop(self.owner)
                     return
                 written, written_at = state, now
         finally:
             db.close()
 
+    def _stalled(self) -> bool:
+        alive = max(self.changed_at, ffmpeg.last_activity(self.owner) or 0.0)
+        return time.monotonic() - alive > self.stall_seconds
+
+    def _give_up(self, db: sqlite3.Connection) -> None:
+        """Fail the stalled job under a new revision (its own late writes then change
+        nothing) and stop what it runs."""
+        message = STALLED.format(
+            seconds=self.stall_seconds, stage=self.state[0], id=self.episode_id
+        )
+        with storage.transaction(db):
+            episode = storage.get_episode(db, self.episode_id)
+            if episode is not None and episode.revision == self.revision:
+                storage.abandon(db, episode, message)
+        log.warning("Stopped %s: %s", self.episode_id, message)
+        self.superseded.set()
+        ffmpeg.stop(self.owner)
+
+
+def start_recovery(app: Flask, every: float = RECOVERY_SECONDS) -> threading.Event:
+    """Run recover_orphans every ``every`` seconds on a thread of its own, so busy or
+    stuck workers never delay it; set the returned event to stop it."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every):
+            try:
+                recover_orphans(app)
+            except Exception:
+                log.exception("Recovering orphaned jobs failed; trying again in %s s", every)
+
+    threading.Thread(target=loop, name="recovery", daemon=True).start()
+    return stop
+
 
 def recover_orphans(app: Flask) -> int:
     """Re-queue (or, after MAX_ATTEMPTS, fail) running jobs whose worker is gone.
 
-    Runs when a server or worker starts and every minute on the queue.
+    Runs when a server or worker starts and then every minute (start_recovery).
     Returns how many jobs it re-queued.
     """
     now = time.time()
@@ -309,7 +380,8 @@ def _lost_from_the_queue(app: Flask, db: sqlite3.Connection) -> list[tuple[str, 
 
 
 def hand_back(app: Flask, episode_id: str, revision: int) -> None:
-    """Re-queue a job this process stopped on shutdown, without counting an attempt."""
+    """Re-queue a job this process stopped on shutdown. The attempt counts: a job that
+    keeps a worker until it is stopped must not come back for ever."""
     with app.app_context():
         db = storage.get_db()
         with storage.transaction(db):
@@ -320,7 +392,7 @@ def hand_back(app: Flask, episode_id: str, revision: int) -> None:
                 or episode.status is not EpisodeStatus.RUNNING
             ):
                 return
-            next_revision = storage.requeue(db, episode, attempts=max(0, episode.attempts - 1))
+            next_revision = storage.requeue(db, episode, attempts=episode.attempts)
     log.info("Handed %s back to the queue on shutdown", episode_id)
     enqueue(app, episode_id, next_revision)
 

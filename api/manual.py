@@ -16,15 +16,32 @@ MIN_SIMILARITY = 80
 
 
 def apply_manual_times(transcript: Transcript, manuals: list[ManualTime]) -> set[int]:
-    """Set the hand-set times on their turns; return the indexes of the turns changed."""
-    applied = set()
+    """Set the hand-set times on their turns; return the indexes of the turns changed.
+
+    A time belongs to a turn by its speaker and text, never by its index alone: when the
+    turn at its index is another one (a realignment moved the turns), it goes to the
+    same-speaker, same-text turn nearest that index, or nowhere.
+    """
+    applied: set[int] = set()
     for manual in manuals:
-        if manual.turn_index < len(transcript.turns):
-            turn = transcript.turns[manual.turn_index]
+        index = _turn_of(transcript, manual, applied)
+        if index is not None:
+            turn = transcript.turns[index]
             _retime_words(turn, manual.start, manual.end)
             turn.start, turn.end, turn.status = manual.start, manual.end, TurnStatus.MANUAL
-            applied.add(manual.turn_index)
+            applied.add(index)
     return applied
+
+
+def _turn_of(transcript: Transcript, manual: ManualTime, taken: set[int]) -> int | None:
+    matches = [
+        index
+        for index, turn in enumerate(transcript.turns)
+        if index not in taken
+        and turn.text == manual.text
+        and (turn.speaker or None) == (manual.speaker or None)
+    ]
+    return min(matches, key=lambda index: abs(index - manual.turn_index), default=None)
 
 
 def follow_edits(manuals: list[ManualTime], transcript: Transcript) -> list[ManualTime]:

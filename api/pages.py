@@ -7,7 +7,7 @@ so they work the same whatever storage or job queue backs the API.
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from podalign.api.framing import frameable
+from podalign.api.security import frameable
 from podalign.api.storage import EpisodeStatus
 
 # The assets live under /assets rather than /static so the blueprint never

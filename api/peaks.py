@@ -18,10 +18,19 @@ def points_per_second(duration: float) -> int:
 
 
 def ensure_peaks(folder: Path, audio: Path, duration: float) -> Path:
-    """The path of the episode's peaks.json, computing it first if need be."""
+    """The path of the episode's peaks.json, computing it first if need be (or again, if
+    the one there is damaged)."""
     path = folder / "peaks.json"
-    if not path.exists():
+    if not _readable(path):
         rate = points_per_second(duration)
         peaks = compute_peaks(audio, points_per_second=rate)
         files.write_json(path, {"duration": duration, "points_per_second": rate, "peaks": peaks})
     return path
+
+
+def _readable(path: Path) -> bool:
+    try:
+        stored = files.read_json(path)
+    except (OSError, ValueError):
+        return False
+    return isinstance(stored, dict) and isinstance(stored.get("peaks"), list)

@@ -8,6 +8,7 @@ import unicodedata
 
 from flask import current_app, request, url_for
 from podalign.api import files, storage
+from podalign.api.damage import Damaged
 from podalign.api.manual import apply_manual_times
 from podalign.api.storage import Episode, EpisodeStatus
 from podalign.transcripts.model import Transcript
@@ -55,10 +56,13 @@ def summary(episode: Episode) -> dict:
     }
 
 
-def detail(db: sqlite3.Connection, episode: Episode) -> dict:
-    """The summary plus the transcript, each turn flagged ``manual`` if set by hand."""
+def detail(db: sqlite3.Connection, episode: Episode, *, words: bool) -> dict:
+    """The summary plus the transcript, each turn flagged ``manual`` if set by hand.
+
+    Each turn's words (a time for every word: most of the bulk) only when asked for.
+    """
     transcript, manual = load_transcript(db, episode)
-    body = transcript.to_dict()
+    body = transcript.to_dict(words)
     for position, turn in enumerate(body["turns"]):
         turn["manual"] = position in manual
     return {**summary(episode), "transcript": body}
@@ -67,7 +71,12 @@ def detail(db: sqlite3.Connection, episode: Episode) -> dict:
 def load_transcript(db: sqlite3.Connection, episode: Episode) -> tuple[Transcript, set[int]]:
     """The current transcript (aligned or not) with the hand-set times laid over it."""
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode.id)
-    transcript = Transcript.from_dict(files.read_json(folder / "result.json"))
+    try:
+        transcript = Transcript.from_dict(files.read_json(folder / "result.json"))
+    except FileNotFoundError:
+        raise Damaged(episode, "its result.json is missing") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise Damaged(episode, "its result.json is unreadable or not a transcript") from None
     transcript.title = episode.title
     manual = apply_manual_times(transcript, storage.manual_times(db, episode.id))
     return transcript, manual

@@ -6,17 +6,21 @@ import argparse
 import logging
 import sys
 import threading
+from pathlib import Path
 
 import waitress
 from flask import Flask
 from podalign.api import files, jobs
-from podalign.api.app import create_app
+from podalign.api.app import DEFAULTS, create_app, env_config
+from podalign.api.early import gated_channel
+from podalign.api.gate import allowed_hosts
+from podalign.audio import ffmpeg
 
 log = logging.getLogger("podalign")
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    app = _make_app(args)
+    app = _make_app(args, {"ALLOWED_HOSTS": allowed_hosts(args.host, args.allowed_host)})
     if app is None:
         return 2
     server = waitress.create_server(
@@ -24,10 +28,10 @@ def run_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         threads=args.threads,
-        # Let bodies just over the limit through to Flask, which answers 413 in
-        # JSON; waitress turns away (in plain text) anything far beyond it.
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
     )
+    # Requests are refused from their headers, before waitress reads a body, and in JSON.
+    server.channel_class = gated_channel(app.config)
     log.info(
         "podalign serving on http://%s:%s (data in %s, %s job worker(s))",
         args.host,
@@ -37,6 +41,7 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     files.remove_stale_uploads(app.config["DATA_DIR"])
     jobs.recover_orphans(app)
+    jobs.start_recovery(app)
     if args.workers < 1:
         try:
             server.run()
@@ -44,30 +49,73 @@ def run_serve(args: argparse.Namespace) -> int:
             pass
         return 0
     threading.Thread(target=server.run, name="http", daemon=True).start()
-    # The consumer owns the main thread for its signal handling: Ctrl-C lets
-    # the running job finish (a second Ctrl-C stops at once); SIGTERM stops at
-    # once and hands the job back to the queue.
-    jobs.make_consumer(app, args.workers).run()
+    _consume(app, args.workers)
     server.close()
     return 0
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    if args.server:
+        return _run_remote_worker(args)
     app = _make_app(args)
     if app is None:
         return 2
     log.info("podalign worker on %s (%s job worker(s))", app.config["DATA_DIR"], args.workers)
     jobs.recover_orphans(app)
-    jobs.make_consumer(app, max(1, args.workers)).run()
+    jobs.start_recovery(app)
+    _consume(app, max(1, args.workers))
     return 0
 
 
-def _make_app(args: argparse.Namespace) -> Flask | None:
+def _run_remote_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        return create_app({"DATA_DIR": args.data_dir} if args.data_dir else None)
+        config = {**DEFAULTS, **env_config()}
+    except ValueError as error:
+        print(f"podalign: error: {error}", file=sys.stderr)
+        return 2
+    token = args.token or config["WORKER_TOKEN"]
+    if not config["REDIS_URL"] or not token:
+        print(
+            "podalign: error: a remote worker needs PODALIGN_REDIS_URL and the server's"
+            " worker token (--token or PODALIGN_WORKER_TOKEN)",
+            file=sys.stderr,
+        )
+        return 2
+    from podalign.api.remote import run_remote_worker
+
+    return run_remote_worker(
+        args.server,
+        token,
+        config["REDIS_URL"],
+        max(1, args.workers),
+        Path(args.data_dir or config["DATA_DIR"]),
+        config["MODEL"],
+        float(config["JOB_STALL_SECONDS"]),
+    )
+
+
+def _consume(app: Flask, workers: int) -> None:
+    """Run jobs until a signal: Ctrl-C lets the running job finish (a second Ctrl-C stops
+    at once); SIGTERM stops at once and hands the job back to the queue. The consumer
+    owns the main thread for its signal handling. No ffmpeg outlives the process."""
+    try:
+        jobs.make_consumer(app, workers).run()
+    finally:
+        ffmpeg.stop()
+
+
+def _make_app(args: argparse.Namespace, config: dict | None = None) -> Flask | None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config = dict(config or {})
+    if args.data_dir:
+        config["DATA_DIR"] = args.data_dir
+    try:
+        return create_app(config)
     except (ValueError, RuntimeError) as error:
         print(f"podalign: error: {error}", file=sys.stderr)
         return None

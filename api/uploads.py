@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import abort, request
-from podalign.audio import AudioError, probe_audio
+from flask import abort, current_app, request
+from podalign.audio import AudioError, AudioTooLong, measure_audio
 from podalign.transcripts import TranscriptError, parse_transcript
 from podalign.transcripts.model import Transcript
 from werkzeug.datastructures import FileStorage
@@ -21,7 +20,8 @@ MAX_TITLE = 300
 MAX_TRANSCRIPT_BYTES = 20 << 20
 
 # Content types by ffmpeg demuxer name, most specific first (a WebM file
-# probes as "matroska,webm"); anything else falls back to the upload's name.
+# probes as "matroska,webm"). Uploads are served under these types only; the
+# upload's own name never chooses one (an "evil.html" must not become a page).
 MIMETYPES = {
     "mp3": "audio/mpeg",
     "ogg": "audio/ogg",
@@ -34,6 +34,8 @@ MIMETYPES = {
     "asf": "audio/x-ms-wma",
     "aiff": "audio/aiff",
 }
+SERVABLE = frozenset(MIMETYPES.values()) | {"audio/mpeg"}
+DOWNLOAD_ONLY = "application/octet-stream"
 
 
 def audio_from_request() -> tuple[FileStorage, str]:
@@ -77,13 +79,30 @@ def parse(data: bytes, filename: str | None) -> Transcript:
         abort(422, f"The transcript could not be read: {error}")
     if not transcript.turns:
         abort(422, "The transcript has no turns; expected paragraphs like 'Speaker Name: text'.")
+    _check_size(transcript)
     return transcript
 
 
+def _check_size(transcript: Transcript) -> None:
+    """422 for a transcript longer than the server's limits, naming the limit."""
+    turns, most_turns = len(transcript.turns), current_app.config["MAX_TURNS"]
+    if turns > most_turns:
+        abort(422, f"The transcript has {turns} turns; this server takes at most {most_turns}.")
+    words = sum(len(turn.words) for turn in transcript.turns)
+    most_words = current_app.config["MAX_WORDS"]
+    if words > most_words:
+        abort(422, f"The transcript has {words} words; this server takes at most {most_words}.")
+
+
 def probe(path: Path) -> AudioInfo:
-    """Decode the upload to check it is audio (its name proves nothing); 415 if not."""
+    """Decode the upload to check it is audio (its name proves nothing) and measure it;
+    415 if it is not, 413 if it is longer than the server's limit."""
+    max_seconds = float(current_app.config["MAX_AUDIO_HOURS"]) * 3600
     try:
-        return probe_audio(path)
+        return measure_audio(path, max_seconds)
+    except AudioTooLong:
+        hours = current_app.config["MAX_AUDIO_HOURS"]
+        abort(413, f"The audio is longer than this server's limit of {hours:g} hours.")
     except AudioError as error:
         # The message names our stored copy; the user knows the file by another name.
         reason = str(error).removeprefix(f"{path.name}: ")
@@ -100,9 +119,9 @@ def title_from_filename(filename: str) -> str:
     return Path(filename).stem.strip()[:MAX_TITLE] or "Untitled episode"
 
 
-def audio_mimetype(info: AudioInfo, filename: str) -> str:
+def audio_mimetype(info: AudioInfo) -> str:
     demuxers = set(info.format_name.split(","))
     for name, mimetype in MIMETYPES.items():
         if name in demuxers:
             return mimetype
-    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return DOWNLOAD_ONLY

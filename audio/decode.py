@@ -7,16 +7,19 @@ Samples are kept as int16: a 3-hour episode is 350 MB that way, against
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from podalign.audio import ffmpeg
 from podalign.audio.errors import AudioError
-from podalign.audio.ffmpeg import ffmpeg_exe
+from podalign.audio.probe import DECODE_SPEED, DEFAULT_MAX_SECONDS, PROBE_TIMEOUT
 
 SAMPLE_RATE = 16000
 READ_BYTES = 1 << 20
+# The buffer starts at most this long and grows with what is decoded: a header's
+# claimed duration must not decide how much memory is taken.
+FIRST_BUFFER_SECONDS = 600
 
 
 def decode_pcm16(
@@ -29,27 +32,25 @@ def decode_pcm16(
 
     ``progress`` receives the decoded fraction of ``expected_seconds``.
     """
-    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path)]
-    cmd += ["-vn", "-ac", "1", "-ar", str(sample_rate), "-f", "s16le", "-"]
-    capacity = int((expected_seconds or 60) * sample_rate * 2 * 1.02) + READ_BYTES
-    buffer = bytearray(capacity)
+    cmd = [ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error"]
+    cmd += [*ffmpeg.input_args(path), "-map", "0:a:0"]
+    cmd += ["-ac", "1", "-ar", str(sample_rate), "-f", "s16le", "pipe:1"]
+    first_seconds = min(expected_seconds or 60, FIRST_BUFFER_SECONDS)
+    buffer = bytearray(int(first_seconds * sample_rate * 2 * 1.02) + READ_BYTES)
     filled = 0
-    # ffmpeg's complaints go to a file: a damaged file can fill a stderr pipe and stall it.
-    with tempfile.TemporaryFile() as errors:
-        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors) as proc:
-            assert proc.stdout is not None
-            while chunk := proc.stdout.read(READ_BYTES):
-                if filled + len(chunk) > len(buffer):
-                    buffer.extend(bytes(max(len(chunk), len(buffer) // 2)))
-                buffer[filled : filled + len(chunk)] = chunk
-                filled += len(chunk)
-                if progress and expected_seconds:
-                    progress(min(1.0, filled / 2 / sample_rate / expected_seconds))
-        if proc.returncode != 0:
-            errors.seek(0)
-            lines = errors.read().decode(errors="replace").strip().splitlines()
-            reason = lines[-1] if lines else "unknown error"
-            raise AudioError(f"{Path(path).name}: ffmpeg could not decode it ({reason})")
+    timeout = PROBE_TIMEOUT + DEFAULT_MAX_SECONDS / DECODE_SPEED
+    with ffmpeg.running(cmd, timeout, stdout=subprocess.PIPE) as proc:
+        for chunk in proc.chunks(READ_BYTES):
+            if filled + len(chunk) > len(buffer):
+                buffer.extend(bytes(max(len(chunk), len(buffer) // 2)))
+            buffer[filled : filled + len(chunk)] = chunk
+            filled += len(chunk)
+            if progress and expected_seconds:
+                progress(min(1.0, filled / 2 / sample_rate / expected_seconds))
+        code = proc.popen.wait()
+        reason = proc.error_line()
+    if code != 0:
+        raise AudioError(f"{Path(path).name}: ffmpeg could not decode it ({reason})")
     filled -= filled % 2
     return np.frombuffer(memoryview(buffer)[:filled], dtype=np.int16)
 

@@ -100,6 +100,14 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--threads", type=int, default=8, help="threads answering HTTP requests (%(default)s)"
     )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name the server answers to (repeatable); bound to loopback, the"
+        " loopback names are allowed too; bound elsewhere with none given, any name is",
+    )
     _add_job_options(serve)
     serve.set_defaults(run=_run_serve)
 
@@ -113,6 +121,16 @@ def _add_worker(commands: argparse._SubParsersAction) -> None:
         " (same machine only).",
     )
     _add_job_options(worker)
+    worker.add_argument(
+        "--server",
+        metavar="URL",
+        help="take jobs for this podalign server from Redis and talk to it over HTTP only:"
+        " no shared data dir (--data-dir is then this worker's own scratch and cache)",
+    )
+    worker.add_argument(
+        "--token",
+        help="the server's worker token, for --server (default: $PODALIGN_WORKER_TOKEN)",
+    )
     worker.set_defaults(run=_run_worker)
 
 

@@ -113,8 +113,9 @@ def upload(client) -> Callable[..., object]:
 
 @pytest.fixture
 def episode(client, upload, run_jobs) -> dict:
-    """tests/fixtures/dialogue.mp3 uploaded with its transcript and aligned: the episode JSON."""
+    """tests/fixtures/dialogue.mp3 uploaded with its transcript and aligned: the episode JSON,
+    words included."""
     response = upload()
     assert response.status_code == 202, response.json
     run_jobs()
-    return client.get(response.json["url"]).json
+    return client.get(response.json["url"] + "?words=1").json

@@ -12,7 +12,7 @@ def url(episode: dict, path: str = "") -> str:
 
 
 def current(client, episode: dict) -> dict:
-    return client.get(url(episode)).json
+    return client.get(url(episode) + "?words=1").json
 
 
 def turns(client, episode: dict) -> list[dict]:

@@ -244,7 +244,7 @@ def test_is_orphan():
     assert jobs.is_orphan(None, None, now)
 
 
-def test_a_job_stopped_by_shutdown_goes_back_without_counting(app, upload, run_jobs):
+def test_a_job_stopped_by_shutdown_goes_back_and_the_attempt_counts(app, upload, run_jobs):
     episode_id = upload().json["id"]
     claim_as(app, episode_id, jobs.worker_id())
 
@@ -252,7 +252,7 @@ def test_a_job_stopped_by_shutdown_goes_back_without_counting(app, upload, run_j
 
     assert (stored(app, episode_id).status, stored(app, episode_id).attempts) == (
         EpisodeStatus.QUEUED,
-        0,
+        1,
     )
     run_jobs()
     assert stored(app, episode_id).status is EpisodeStatus.DONE

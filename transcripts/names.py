@@ -17,6 +17,7 @@ MAX_NAME_CHARS = 50
 # A name word starts with a letter or digit; inside it may hold apostrophes,
 # hyphens and periods ("O'Neil", "Jean-Luc", "Dr.").
 _NAME_WORD = re.compile(r"[^\W_][\w'’.\-]*")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 # Lower-case words that may sit inside a name ("Maria de la Cruz").
 _PARTICLES = frozenset(
@@ -57,7 +58,8 @@ def split_label(line: str) -> tuple[str, str] | None:
     if not rest or not rest[0].isspace():
         return None
     text = rest.strip()
-    name = " ".join(stripped[:colon].split())
+    # Markup pasted into a label ("Ari <b>Weil</b>") is dropped; the name is kept.
+    name = " ".join(_TAG.sub(" ", stripped[:colon]).split())
     if not text or not is_name_shaped(name):
         return None
     return name, text

@@ -60,7 +60,8 @@
     clearTimeout(state.pollTimer);
     let episode;
     try {
-      episode = await request("GET", apiUrl);
+      // The words' times light up the spoken word; the API leaves them out unless asked.
+      episode = await request("GET", `${apiUrl}?words=1`);
     } catch (error) {
       if (error.status === 404) {
         showPageError("This episode does not exist. It may have been deleted.");
@@ -857,7 +858,7 @@
 
   /* The transcript as the server has it now, after an edit made here (editor.js) or elsewhere. */
   async function reloadTranscript() {
-    const episode = await request("GET", apiUrl);
+    const episode = await request("GET", `${apiUrl}?words=1`);
     state.episode = episode;
     renderHead(episode);
     renderTranscript(episode.transcript);
