@@ -106,6 +106,10 @@ def test_the_pages_run_under_their_csp_without_a_violation(processes, tmp_path):
             page.wait_for_selector("#turns li")
             page.click("#play")
             time.sleep(1)
+            page.goto(f"{server.base}/embed/{episode['id']}")
+            page.wait_for_selector("#embed-title:not(:has-text('Loading'))")
+            page.click("#embed-play")
+            time.sleep(1)
         finally:
             browser.close()
     assert not [m for m in messages if "Content Security Policy" in m or "Refused" in m]
