@@ -19,18 +19,10 @@ from typing import NamedTuple
 
 import numpy as np
 from podalign.aligner.recognise import RecognisedWord
-from podalign.audio import Envelope
+from podalign.audio import Envelope, audio_digest
 
 # Part of the key, so that a change to windowing or decoding invalidates old entries.
 RECOGNITION_VERSION = 3
-
-
-def audio_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as audio:
-        while chunk := audio.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class Recognition(NamedTuple):

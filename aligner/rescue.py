@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 from faster_whisper import WhisperModel
 from podalign.aligner.forced import force_align
 from podalign.aligner.matching import WordMatch, match_words
@@ -20,6 +19,7 @@ from podalign.aligner.refine import clamp_long_words
 from podalign.aligner.speech import CONTEXT_SECONDS, SpeechMap
 from podalign.aligner.timing import Span
 from podalign.aligner.windows import WINDOW_SECONDS, Window
+from podalign.audio import PcmFile
 
 LEAD_SECONDS = 0.1
 FORCED_MIN_PROBABILITY = 0.35
@@ -34,11 +34,11 @@ class Rescuer:
     def __init__(
         self,
         model: Callable[[], WhisperModel],
-        samples: Callable[[], np.ndarray],
+        pcm: Callable[[], PcmFile],
         language: str | None,
     ) -> None:
         self.model = model
-        self.samples = samples
+        self.pcm = pcm
         self.language = language
 
     def __call__(self, spans: list[Span]) -> list[list[WordMatch]]:
@@ -46,7 +46,7 @@ class Rescuer:
             Window(max(0.0, s.start - LEAD_SECONDS), min(s.end, s.start + WINDOW_SECONDS))
             for s in spans
         ]
-        heard = recognise(self.model(), self.samples(), windows, self.language)
+        heard = recognise(self.model(), self.pcm(), windows, self.language)
         results = []
         for span, window in zip(spans, windows, strict=True):
             inside = [w for w in heard if window.start <= w.start < window.end]
@@ -63,7 +63,7 @@ class Rescuer:
         Whisper hallucinates "Thank you." in silence, and forced alignment
         scores predictable words highly whatever the audio holds.
         """
-        speech = SpeechMap(self.samples(), max(0.0, span.start - CONTEXT_SECONDS), span.end)
+        speech = SpeechMap(self.pcm(), max(0.0, span.start - CONTEXT_SECONDS), span.end)
         previous_start = span.start
         for match in matches:
             if match.start is None or match.end is None:
@@ -83,7 +83,7 @@ class Rescuer:
 
     def _force(self, span: Span, matches: list[WordMatch]) -> None:
         forced = force_align(
-            self.model(), self.samples(), span.start, span.end, span.words, self.language
+            self.model(), self.pcm(), span.start, span.end, span.words, self.language
         )
         for match, word in zip(matches, forced or [], strict=False):
             if word.probability >= FORCED_MIN_PROBABILITY:

@@ -16,6 +16,7 @@ from podalign.api.manual import apply_manual_times, follow_edits
 from podalign.api.peaks import ensure_peaks
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
 from podalign.api.storage import Episode, EpisodeStatus, ManualTime, get_db, transaction
+from podalign.audio import DecodedStore
 from podalign.transcripts import FORMATS, write_transcript
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,8 @@ def audio(episode_id: str) -> Response:
 def peaks(episode_id: str) -> Response:
     episode = _episode_or_404(get_db(), episode_id)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
-    path = ensure_peaks(folder, folder / episode.audio_file, episode.duration)
+    store = DecodedStore(Path(current_app.config["CACHE_DIR"]))
+    path = ensure_peaks(folder, folder / episode.audio_file, episode.duration, store)
     return send_file(path, mimetype="application/json", conditional=True)
 
 

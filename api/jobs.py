@@ -29,7 +29,7 @@ from podalign.aligner import AlignmentError, align_transcript
 from podalign.api import files, storage
 from podalign.api.peaks import ensure_peaks
 from podalign.api.storage import Episode, EpisodeStatus
-from podalign.audio import AudioError, make_browser_playable
+from podalign.audio import AudioError, DecodedStore, decode_and_make_playable
 from podalign.transcripts import TranscriptError, parse_transcript, untimed_turn_count
 from podalign.transcripts.model import Transcript
 
@@ -44,7 +44,7 @@ HEARTBEAT_SECONDS = 10.0
 LEASE_SECONDS = 90.0
 # A queued episode with no message on the queue this long after its last change is lost.
 LOST_AFTER_SECONDS = 120.0
-# Share of the progress bar for making the playable copy and the peaks.
+# Share of the progress bar for decoding, making the playable copy and the peaks.
 PREPARE_SHARE = 0.03
 
 CRASHED_TWICE = (
@@ -155,15 +155,24 @@ def _align(
 ) -> Transcript:
     folder = files.episode_dir(app.config["DATA_DIR"], episode.id)
     audio = folder / episode.audio_file
-    reporter.update("preparing", 0.0)
+    cache_dir = Path(app.config["CACHE_DIR"])
+    store = DecodedStore(cache_dir)
+    reporter.update("decoding", 0.0)
+    # One decoding pass feeds the playable copy, the peaks and the aligner.
     if episode.playable_file is None:
-        playable = make_browser_playable(audio, folder)
+        _, playable = decode_and_make_playable(
+            store,
+            audio,
+            folder,
+            expected_seconds=episode.duration,
+            progress=lambda f: reporter.update("decoding", f),
+        )
         if playable is not None:
             storage.set_playable_file(
                 db, episode.id, episode.revision, str(playable.relative_to(folder))
             )
-    reporter.update("preparing", 0.5)
-    ensure_peaks(folder, audio, episode.duration)
+    ensure_peaks(folder, audio, episode.duration, store)
+    reporter.update("decoding", 1.0)
     transcript = parse_transcript(
         (folder / episode.transcript_file).read_bytes(), episode.transcript_filename
     )
@@ -171,7 +180,7 @@ def _align(
         audio,
         transcript,
         model=app.config["MODEL"],
-        cache_dir=Path(app.config["CACHE_DIR"]),
+        cache_dir=cache_dir,
         progress=reporter.aligner_progress,
     )
 

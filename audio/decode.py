@@ -1,7 +1,9 @@
-"""Decode any audio ffmpeg understands to 16 kHz mono, streamed.
+"""One decoding pass: 16 kHz mono int16 samples to a file, levels measured on the way.
 
-Samples are kept as int16: a 3-hour episode is 350 MB that way, against
-690 MB as float32, and windows are converted to float32 one at a time.
+ffmpeg streams the samples through a pipe; they go straight to disk while
+the loudness envelope and the waveform peaks are measured chunk by chunk,
+so memory does not grow with the episode. When the upload needs a copy
+browsers can play, the same ffmpeg run writes it as a second output.
 """
 
 from __future__ import annotations
@@ -9,51 +11,69 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from podalign.audio.errors import AudioError
 from podalign.audio.ffmpeg import ffmpeg_exe
+from podalign.audio.pcm import SAMPLE_BYTES, SAMPLE_RATE, PcmFile
+from podalign.audio.silence import Envelope, LevelMeter
 
-SAMPLE_RATE = 16000
 READ_BYTES = 1 << 20
 
 
-def decode_pcm16(
-    path: Path | str,
+@dataclass(frozen=True)
+class Decoded:
+    """The decoded samples on disk, their loudness and their peak level per 10 ms."""
+
+    pcm: PcmFile
+    envelope: Envelope
+    peaks: np.ndarray
+
+
+def decode_to_file(
+    src: Path | str,
+    pcm_path: Path,
+    *,
+    playable_path: Path | None = None,
     expected_seconds: float | None = None,
     progress: Callable[[float], None] | None = None,
-    sample_rate: int = SAMPLE_RATE,
-) -> np.ndarray:
-    """Return the audio as mono int16 samples at ``sample_rate``.
+) -> Decoded:
+    """Decode ``src`` into ``pcm_path`` (and an MP3 copy into ``playable_path`` if given).
 
     ``progress`` receives the decoded fraction of ``expected_seconds``.
     """
-    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path)]
-    cmd += ["-vn", "-ac", "1", "-ar", str(sample_rate), "-f", "s16le", "-"]
-    capacity = int((expected_seconds or 60) * sample_rate * 2 * 1.02) + READ_BYTES
-    buffer = bytearray(capacity)
-    filled = 0
+    src = Path(src)
+    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(src)]
+    cmd += ["-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "pipe:1"]
+    if playable_path is not None:
+        cmd += ["-map", "0:a:0", "-c:a", "libmp3lame", "-q:a", "4", "-f", "mp3"]
+        cmd += [str(playable_path)]
+    meter = LevelMeter()
+    written = 0
+    odd = b""
     # ffmpeg's complaints go to a file: a damaged file can fill a stderr pipe and stall it.
-    with tempfile.TemporaryFile() as errors:
-        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors) as proc:
+    with tempfile.TemporaryFile() as errors, open(pcm_path, "wb") as out:
+        with start_ffmpeg(cmd, stdout=subprocess.PIPE, stderr=errors) as proc:
             assert proc.stdout is not None
             while chunk := proc.stdout.read(READ_BYTES):
-                if filled + len(chunk) > len(buffer):
-                    buffer.extend(bytes(max(len(chunk), len(buffer) // 2)))
-                buffer[filled : filled + len(chunk)] = chunk
-                filled += len(chunk)
+                chunk = odd + chunk
+                whole = len(chunk) - len(chunk) % SAMPLE_BYTES
+                chunk, odd = chunk[:whole], chunk[whole:]
+                out.write(chunk)
+                meter.feed(np.frombuffer(chunk, dtype="<i2"))
+                written += len(chunk)
                 if progress and expected_seconds:
-                    progress(min(1.0, filled / 2 / sample_rate / expected_seconds))
+                    progress(min(1.0, written / SAMPLE_BYTES / SAMPLE_RATE / expected_seconds))
         if proc.returncode != 0:
             errors.seek(0)
             lines = errors.read().decode(errors="replace").strip().splitlines()
             reason = lines[-1] if lines else "unknown error"
-            raise AudioError(f"{Path(path).name}: ffmpeg could not decode it ({reason})")
-    filled -= filled % 2
-    return np.frombuffer(memoryview(buffer)[:filled], dtype=np.int16)
+            raise AudioError(f"{src.name}: ffmpeg could not decode it ({reason})")
+    return Decoded(PcmFile(pcm_path), meter.envelope(), meter.peaks())
 
 
-def to_float32(samples: np.ndarray) -> np.ndarray:
-    """int16 samples as float32 in [-1, 1], the form Whisper and Silero expect."""
-    return samples.astype(np.float32) / 32768.0
+def start_ffmpeg(cmd: list[str], **popen: object) -> subprocess.Popen:
+    """Every full decode starts here: the seam where tests count them."""
+    return subprocess.Popen(cmd, **popen)  # type: ignore[call-overload]

@@ -1,56 +1,66 @@
-"""Build a long benchmark case by repeating a shorter one, for drift and memory checks.
+"""Build a long benchmark case from shorter ones, for drift and memory checks.
 
-    python benchmarks/long_case.py ../shared/bench/cases/seed-full 6 /tmp/long-case
+    python benchmarks/long_case.py /tmp/three-hours --hours 3 \\
+        ../shared/bench/cases/seed-full ../shared/bench/cases/noisy-mismatch
 
-The audio is the case's audio decoded and played N times over, encoded once;
-the transcript holds the turns N times over (so every sentence is said N
-times, far apart), and truth.json shifts each copy's times by its offset.
-Score it like any case: benchmarks/run.sh /tmp/long-case
+The cases are played one after another, cycling through them, until the
+audio is at least ``--hours`` long (or ``--copies`` cases have been used);
+the result is encoded once. The transcript holds each copy's turns in turn
+(so every sentence of a case is said once per copy, far apart), and
+truth.json shifts each copy's times by its offset. Samples are streamed
+from each case's decode on disk, so building a 3-hour case takes little
+memory. Score it like any case: benchmarks/run.sh /tmp/three-hours
 """
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import json
 import subprocess
-import sys
+import tempfile
 from pathlib import Path
 
-from podalign.audio import SAMPLE_RATE, decode_pcm16
+from podalign.audio import SAMPLE_RATE, PcmFile, decode_to_file
 from podalign.audio.ffmpeg import ffmpeg_exe
 from podalign.transcripts import parse_transcript
 
+CHUNK_SECONDS = 60.0
 
-def build(case: Path, copies: int, out: Path) -> None:
-    truth = json.loads((case / "truth.json").read_text())
-    samples = decode_pcm16(case / truth.get("audio", "audio.mp3"))
-    copy_seconds = len(samples) / SAMPLE_RATE
+
+def build(cases: list[Path], out: Path, hours: float | None, copies: int | None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     encode = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "s16le"]
-    encode += [
-        "-ar",
-        str(SAMPLE_RATE),
-        "-ac",
-        "1",
-        "-i",
-        "-",
-        "-b:a",
-        "64k",
-        str(out / "audio.mp3"),
-    ]
-    with subprocess.Popen(encode, stdin=subprocess.PIPE) as ffmpeg:
-        assert ffmpeg.stdin is not None
-        for _ in range(copies):
-            ffmpeg.stdin.write(samples.tobytes())
-        ffmpeg.stdin.close()
-    transcript = parse_transcript((case / "transcript.txt").read_bytes())
-    paragraphs = [f"{t.speaker}: {t.text}" for t in transcript.turns]
-    (out / "transcript.txt").write_text("\n\n".join(paragraphs * copies) + "\n")
-    turns = []
-    for copy in range(copies):
-        offset = copy * copy_seconds
-        for turn in truth["turns"]:
-            turns.append(_shifted(turn, offset))
-    long_truth = {"audio": "audio.mp3", "duration": copy_seconds * copies, "turns": turns}
+    encode += ["-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "-", "-b:a", "64k"]
+    encode += [str(out / "audio.mp3")]
+    paragraphs: list[str] = []
+    turns: list[dict] = []
+    offset = 0.0
+    with tempfile.TemporaryDirectory() as scratch:
+        decoded: dict[Path, PcmFile] = {}
+        with subprocess.Popen(encode, stdin=subprocess.PIPE) as ffmpeg:
+            assert ffmpeg.stdin is not None
+            for used, case in enumerate(itertools.cycle(cases)):
+                if (copies is not None and used >= copies) or (
+                    hours is not None and offset >= hours * 3600
+                ):
+                    break
+                truth = json.loads((case / "truth.json").read_text())
+                if case not in decoded:
+                    pcm_path = Path(scratch) / f"{len(decoded)}.pcm"
+                    audio = case / truth.get("audio", "audio.mp3")
+                    decoded[case] = decode_to_file(audio, pcm_path).pcm
+                pcm = decoded[case]
+                for start in range(0, int(pcm.duration / CHUNK_SECONDS) + 1):
+                    seconds = start * CHUNK_SECONDS
+                    ffmpeg.stdin.write(pcm.span(seconds, seconds + CHUNK_SECONDS).tobytes())
+                transcript = parse_transcript((case / "transcript.txt").read_bytes())
+                paragraphs += [f"{t.speaker}: {t.text}" for t in transcript.turns]
+                turns += [_shifted(turn, offset) for turn in truth["turns"]]
+                offset += pcm.duration
+            ffmpeg.stdin.close()
+    (out / "transcript.txt").write_text("\n\n".join(paragraphs) + "\n")
+    long_truth = {"audio": "audio.mp3", "duration": offset, "turns": turns}
     (out / "truth.json").write_text(json.dumps(long_truth))
 
 
@@ -63,4 +73,11 @@ def _shifted(turn: dict, offset: float) -> dict:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("cases", type=Path, nargs="+")
+    length = parser.add_mutually_exclusive_group(required=True)
+    length.add_argument("--hours", type=float, help="at least this long")
+    length.add_argument("--copies", type=int, help="this many cases, cycling through them")
+    args = parser.parse_args()
+    build(args.cases, args.out, args.hours, args.copies)
