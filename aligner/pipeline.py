@@ -45,13 +45,18 @@ def align_transcript(
         raise AlignmentError("the transcript has no spoken words to align")
     cache_dir = cache_dir or default_cache_dir()
     audio = _StoredAudio(audio_path, DecodedStore(cache_dir))
-    heard, envelope, duration, language = _recognition(audio, model, language, cache_dir, report)
+    cache = RecognitionCache(cache_dir)
+    key = cache.key(audio_path, model_id(model), language)
+    recognition = _recognition(audio, model, language, cache_dir, cache, key, report)
+    heard, envelope, duration, language = recognition
     report("aligning", 0.0)
     timed = copy.deepcopy(transcript)
 
-    rescue = Rescuer(lambda: load_model(model, cache_dir), audio.pcm, language)
+    second_listens = cache.second_listens(key)
+    rescue = Rescuer(lambda: load_model(model, cache_dir), audio.pcm, language, second_listens)
     heard = clamp_long_words(heard)
     time_transcript(timed, heard, duration, rescue)
+    second_listens.save()
     refine_turn_edges(
         timed,
         envelope,
@@ -81,11 +86,15 @@ class _StoredAudio:
 
 
 def _recognition(
-    audio: _StoredAudio, model: str, language: str | None, cache_dir: Path, report: Progress
+    audio: _StoredAudio,
+    model: str,
+    language: str | None,
+    cache_dir: Path,
+    cache: RecognitionCache,
+    key: str,
+    report: Progress,
 ) -> Recognition:
     audio_path = audio.path
-    cache = RecognitionCache(cache_dir)
-    key = cache.key(audio_path, model_id(model), language)
     cached = cache.load(key)
     if cached is not None:
         report("recognising", 1.0)

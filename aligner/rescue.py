@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from faster_whisper import WhisperModel
+from podalign.aligner.cache import SecondListens
 from podalign.aligner.forced import force_align
 from podalign.aligner.matching import WordMatch, match_words
 from podalign.aligner.recognise import recognise
@@ -36,20 +37,28 @@ class Rescuer:
         model: Callable[[], WhisperModel],
         pcm: Callable[[], PcmFile],
         language: str | None,
+        memo: SecondListens,
     ) -> None:
         self.model = model
         self.pcm = pcm
         self.language = language
+        self.memo = memo
 
     def __call__(self, spans: list[Span]) -> list[list[WordMatch]]:
         windows = [
             Window(max(0.0, s.start - LEAD_SECONDS), min(s.end, s.start + WINDOW_SECONDS))
             for s in spans
         ]
-        heard = recognise(self.model(), self.pcm(), windows, self.language)
+        keys = [self.memo.window_key(w.start, w.end) for w in windows]
+        unheard = [w for w, key in zip(windows, keys, strict=True) if key not in self.memo.heard]
+        if unheard:
+            heard = recognise(self.model(), self.pcm(), unheard, self.language)
+            for window in unheard:
+                inside = [w for w in heard if window.start <= w.start < window.end]
+                self.memo.remember_heard(self.memo.window_key(window.start, window.end), inside)
         results = []
-        for span, window in zip(spans, windows, strict=True):
-            inside = [w for w in heard if window.start <= w.start < window.end]
+        for span, key in zip(spans, keys, strict=True):
+            inside = self.memo.heard[key]
             matches = match_words(span.words, clamp_long_words(inside))
             if not any(m.is_matched for m in matches) and self._short_enough(span):
                 self._force(span, matches)
@@ -82,9 +91,14 @@ class Rescuer:
         )
 
     def _force(self, span: Span, matches: list[WordMatch]) -> None:
-        forced = force_align(
-            self.model(), self.pcm(), span.start, span.end, span.words, self.language
-        )
+        key = self.memo.forced_key(span.start, span.end, span.words)
+        if key in self.memo.forced:
+            forced = self.memo.forced[key]
+        else:
+            forced = force_align(
+                self.model(), self.pcm(), span.start, span.end, span.words, self.language
+            )
+            self.memo.remember_forced(key, forced)
         for match, word in zip(matches, forced or [], strict=False):
             if word.probability >= FORCED_MIN_PROBABILITY:
                 match.start, match.end, match.matched = word.start, word.end, match.tokens

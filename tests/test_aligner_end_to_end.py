@@ -237,10 +237,12 @@ def test_forced_alignment_doubts_words_that_are_not_there(dialogue_samples: PcmF
 
 
 def second_listen(pcm: PcmFile):
+    from podalign.aligner.cache import SecondListens
     from podalign.aligner.models import load_model
     from podalign.aligner.rescue import Rescuer
 
-    return Rescuer(lambda: load_model("tiny.en"), lambda: pcm, None)
+    memo = SecondListens(Path(tempfile.mkdtemp()) / "second.json.gz")
+    return Rescuer(lambda: load_model("tiny.en"), lambda: pcm, None, memo)
 
 
 def test_a_second_listen_finds_the_words_of_a_turn(dialogue_samples: PcmFile) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from faster_whisper import WhisperModel
 from podalign.audio import decode
 
 pytestmark = pytest.mark.slow
@@ -27,25 +26,6 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return create_app(
         {"TESTING": True, "DATA_DIR": tmp_path / "data", "CACHE_DIR": tmp_path / "cache"}
     )
-
-
-@pytest.fixture
-def counts(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Full decodes started and Whisper windows encoded so far."""
-    seen = {"decodes": 0, "windows": 0}
-    start, encode = decode.start_ffmpeg, WhisperModel.encode
-
-    def counted_start(cmd, **popen):
-        seen["decodes"] += 1
-        return start(cmd, **popen)
-
-    def counted_encode(self, features):
-        seen["windows"] += len(features)
-        return encode(self, features)
-
-    monkeypatch.setattr(decode, "start_ffmpeg", counted_start)
-    monkeypatch.setattr(WhisperModel, "encode", counted_encode)
-    return seen
 
 
 def test_an_upload_is_decoded_once_and_realigned_without_decoding(
