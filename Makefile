@@ -1,6 +1,7 @@
 # `make test` installs everything the test suite needs on a fresh Debian machine and runs it.
 PYTHON ?= python3
-SYSTEM_PACKAGES = chromium redis-server
+# Debian packages the tests need, each named as the command it provides.
+SYSTEM_PACKAGES = chromium redis-server ffmpeg
 
 .PHONY: test install-test-deps serve lint bench
 
@@ -10,8 +11,9 @@ test: install-test-deps
 
 install-test-deps:
 	@missing=""; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	for package in $(SYSTEM_PACKAGES); do \
+		command -v $$package >/dev/null || missing="$$missing $$package"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi

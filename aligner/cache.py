@@ -41,7 +41,11 @@ class RecognitionCache:
         self.directory = directory / "recognition"
 
     def key(self, audio_path: Path, model_id: str, language: str | None) -> str:
-        label = f"{audio_digest(audio_path)}:{model_id}:{language or 'auto'}:{RECOGNITION_VERSION}"
+        return self.key_of_digest(audio_digest(audio_path), model_id, language)
+
+    @staticmethod
+    def key_of_digest(digest: str, model_id: str, language: str | None) -> str:
+        label = f"{digest}:{model_id}:{language or 'auto'}:{RECOGNITION_VERSION}"
         return hashlib.sha256(label.encode()).hexdigest()[:32]
 
     def load(self, key: str) -> Recognition | None:

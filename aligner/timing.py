@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from podalign.aligner.matching import WordMatch, match_words
-from podalign.aligner.normalise import normalise_word
+from podalign.aligner.normalise import FILLERS, normalise_word
 from podalign.aligner.recognise import RecognisedWord
 from podalign.transcripts.model import Transcript, Turn, TurnStatus
 
@@ -95,6 +95,23 @@ def time_transcript(
         word.start, word.end = slot.start, slot.end
     for turn in transcript.turns:
         _set_turn_span(turn)
+
+
+def fill_untimed_words(turn: Turn) -> None:
+    """Place a turn's untimed spoken words next to its timed ones, in place, as alignment does."""
+    slots = [
+        _WordSlot(0, w, word.text, word.start, word.end, _token_count(word.text))
+        for w, word in enumerate(turn.words)
+        if word.spoken
+    ]
+    _interpolate(slots)
+    _keep_in_order(slots)
+    for slot in slots:
+        turn.words[slot.word].start, turn.words[slot.word].end = slot.start, slot.end
+
+
+def _token_count(text: str) -> int:
+    return len([t for t in normalise_word(text) if t not in FILLERS])
 
 
 def _pair(transcript: Transcript, heard: Sequence[RecognisedWord]) -> list[_WordSlot]:

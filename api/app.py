@@ -82,10 +82,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     errors.init_app(app)
 
+    from podalign.api.edits import bp as edits_bp
     from podalign.api.episodes import bp as episodes_bp
     from podalign.api.pages import bp as pages_bp
 
     app.register_blueprint(episodes_bp)
+    app.register_blueprint(edits_bp)
     app.register_blueprint(pages_bp)
     return app
 

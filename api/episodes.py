@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import re
 import secrets
 import sqlite3
@@ -12,10 +11,11 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, request, send_file
 from podalign.api import files, jobs, storage, uploads
 from podalign.api.auth import require_token
-from podalign.api.manual import apply_manual_times, follow_edits
+from podalign.api.errors import conflict
+from podalign.api.manual import follow_edits
 from podalign.api.peaks import ensure_peaks
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
-from podalign.api.storage import Episode, EpisodeStatus, ManualTime, get_db, transaction
+from podalign.api.storage import Episode, EpisodeStatus, get_db, transaction
 from podalign.audio import DecodedStore
 from podalign.transcripts import FORMATS, write_transcript
 
@@ -156,46 +156,30 @@ for _key, (_fmt, _suffix) in EXPORTS.items():
     )
 
 
-@bp.patch("/episodes/<episode_id>/turns/<int:index>")
-@require_token
-def correct_turn(episode_id: str, index: int) -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or "start" not in body:
-        abort(400, 'Send a JSON object with the turn\'s times, like {"start": 12.5, "end": 17.0}.')
-    start = _seconds(body, "start")
-    end = _seconds(body, "end") if body.get("end") is not None else None
-    db = get_db()
-    with transaction(db):
-        episode = _episode_or_404(db, episode_id)
-        transcript, _manual = load_transcript(db, episode)
-        if index >= len(transcript.turns):
-            abort(404, f"No turn {index}: turns are numbered 0 to {len(transcript.turns) - 1}.")
-        turn = transcript.turns[index]
-        if end is None:
-            end = _default_end(transcript.turns, index, start, episode.duration)
-        if not 0 <= start < end <= episode.duration:
-            abort(
-                400,
-                f"Times must satisfy 0 <= start < end <= {episode.duration:.3f} (the duration);"
-                f" got start={start}, end={end}.",
-            )
-        storage.set_manual_time(
-            db, episode_id, ManualTime(index, start, end, turn.speaker, turn.text)
-        )
-    apply_manual_times(transcript, [ManualTime(index, start, end, turn.speaker, turn.text)])
-    return {**turn.to_dict(), "manual": True}
-
-
 @bp.post("/episodes/<episode_id>/realign")
 @require_token
 def realign(episode_id: str) -> tuple[dict, int, dict]:
+    """Align a new transcript, or (JSON with only a revision) the current, edited one."""
     db = get_db()
     _episode_or_404(db, episode_id)
-    data, filename = uploads.transcript_from_request(allow_json=True)
-    transcript = uploads.parse(data, filename)
+    expected = _expected_revision()
+    current = _realigns_current()
+    if not current:
+        data, filename = uploads.transcript_from_request(allow_json=True)
+        transcript = uploads.parse(data, filename)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
     with transaction(db):
         episode = _episode_or_404(db, episode_id)
+        if expected is not None and expected != episode.transcript_revision:
+            conflict(
+                f"The transcript changed since revision {expected}; it is now at revision"
+                f" {episode.transcript_revision}. Reload it before realigning.",
+                episode.transcript_revision,
+            )
+        if current:
+            data = write_transcript(load_transcript(db, episode)[0], "json").encode()
+            filename = "edited.json"
+            transcript = uploads.parse(data, filename)
         # Earlier transcripts are kept beside the new one, numbered in order.
         transcript_file = f"transcript-{_next_version(folder)}{uploads.suffix(filename, '.txt')}"
         files.write_bytes(folder / transcript_file, data)
@@ -243,6 +227,26 @@ def _queue(db: sqlite3.Connection, episode_id: str, revision: int) -> tuple[dict
     return body, 202, {"Location": body["url"]}
 
 
+def _expected_revision() -> int | None:
+    """The transcript revision a realignment was asked on, if the client sent one."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        value = body.get("revision") if isinstance(body, dict) else None
+    else:
+        value = request.form.get("revision")
+        if value is not None and re.fullmatch(r"[0-9]{1,9}", value):
+            value = int(value)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        abort(400, f"revision must be a whole number; got {value!r}.")
+    return value
+
+
+def _realigns_current() -> bool:
+    """JSON naming a revision but no transcript: realign the transcript as edited."""
+    body = request.get_json(silent=True) if request.is_json else None
+    return isinstance(body, dict) and "revision" in body and "transcript_text" not in body
+
+
 def _episode_or_404(db: sqlite3.Connection, episode_id: str) -> Episode:
     episode = storage.get_episode(db, episode_id)
     if episode is None:
@@ -256,29 +260,6 @@ def _int_arg(name: str, default: int) -> int:
     if not re.fullmatch(r"[0-9]{1,6}", value) or int(value) < 1:
         abort(400, f"{name} must be a whole number from 1 to 999999; got {value!r}.")
     return int(value)
-
-
-def _seconds(body: dict, name: str) -> float:
-    value = body[name]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        abort(400, f"{name} must be a number of seconds; got {value!r}.")
-    try:
-        seconds = float(value)
-    except OverflowError:
-        abort(400, f"{name} must be a number of seconds; that one is too large.")
-    if not math.isfinite(seconds):
-        abort(400, f"{name} must be a number of seconds; got {value!r}.")
-    return seconds
-
-
-def _default_end(turns: list, index: int, start: float, duration: float) -> float:
-    """Where a turn ends when only its start is corrected: keep its length, else run
-    to the next timed turn, else to the end of the audio."""
-    turn = turns[index]
-    if turn.is_timed and turn.end > turn.start:
-        return min(duration, start + (turn.end - turn.start))
-    later = [t.start for t in turns[index + 1 :] if t.start is not None and t.start > start]
-    return later[0] if later else duration
 
 
 def _next_version(folder: Path) -> int:

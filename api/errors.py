@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, abort, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.sansio.response import Response as BaseResponse
 
 log = logging.getLogger(__name__)
 
@@ -15,10 +17,13 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, handle_unexpected_error)
 
 
-def handle_http_error(error: HTTPException) -> Response | HTTPException:
+def handle_http_error(error: HTTPException) -> BaseResponse | HTTPException:
     # Pages keep Flask's HTML error pages; the API speaks JSON.
     if not request.path.startswith("/api/"):
         return error
+    # A view that aborted with its own JSON answer (a 409 that names the current revision).
+    if error.response is not None:
+        return error.response
     message = error.description or error.name
     if isinstance(error, RequestEntityTooLarge) and message == RequestEntityTooLarge.description:
         limit = current_app.config["MAX_UPLOAD_MB"]
@@ -36,3 +41,10 @@ def handle_unexpected_error(error: Exception) -> Response:
     response = jsonify(error="Internal server error; the details are in the server log.")
     response.status_code = InternalServerError.code
     return response
+
+
+def conflict(message: str, revision: int) -> NoReturn:
+    """Answer 409 with the current transcript revision, for a client to reload from."""
+    response = jsonify(error=message, revision=revision)
+    response.status_code = 409
+    abort(response)

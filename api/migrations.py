@@ -65,8 +65,29 @@ def _create_episodes_and_manual_turns(db: sqlite3.Connection) -> None:
     )
 
 
+def _add_transcript_revisions_and_history(db: sqlite3.Connection) -> None:
+    # What clients edit is versioned apart from the job revision: setting a time
+    # by hand while a job is queued must not supersede that job.
+    db.execute("ALTER TABLE episodes ADD COLUMN transcript_revision INTEGER NOT NULL DEFAULT 1")
+    db.execute(
+        """
+        CREATE TABLE transcript_changes (
+            episode_id TEXT NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            revision INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            change TEXT NOT NULL,
+            undone INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (episode_id, seq)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _create_episodes_and_manual_turns,
+    _add_transcript_revisions_and_history,
 ]
 
 

@@ -28,6 +28,7 @@ def summary(episode: Episode) -> dict:
         "id": episode_id,
         "title": episode.title,
         "status": episode.status.value,
+        "revision": episode.transcript_revision,
         "progress": episode.progress,
         "stage": episode.stage,
         "error": episode.error,

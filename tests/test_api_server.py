@@ -32,7 +32,7 @@ AUDIO = (FIXTURES / "dialogue.mp3").read_bytes()
 TRANSCRIPT = (FIXTURES / "dialogue.txt").read_bytes()
 LISTENING = re.compile(rb"podalign serving on (http://[\d.]+:\d+)")
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.slow, pytest.mark.whisper, pytest.mark.timeout(240)]
 
 
 class Process:
@@ -256,7 +256,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         except redis.ConnectionError:
             if time.monotonic() > deadline:
                 process.kill()
-                pytest.skip("redis-server did not start")
+                pytest.fail(f"{binary} did not answer on port {port} within 10 s")
             time.sleep(0.05)
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()

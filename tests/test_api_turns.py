@@ -18,8 +18,15 @@ def turn_url(episode: dict, index: int) -> str:
     return f"{episode['urls']['self']}/turns/{index}"
 
 
+def revision(client, episode: dict) -> int:
+    return client.get(episode["urls"]["self"]).json["revision"]
+
+
 def test_a_corrected_turn_is_kept_and_marked_manual(client, episode):
-    response = client.patch(turn_url(episode, 1), json={"start": 7.25, "end": 12.5})
+    response = client.patch(
+        turn_url(episode, 1),
+        json={"revision": revision(client, episode), "start": 7.25, "end": 12.5},
+    )
 
     assert response.status_code == 200
     assert response.json["start"] == 7.25 and response.json["end"] == 12.5
@@ -32,7 +39,10 @@ def test_a_corrected_turn_is_kept_and_marked_manual(client, episode):
 
 
 def test_exports_use_the_corrected_times(client, episode):
-    client.patch(turn_url(episode, 1), json={"start": 7.25, "end": 12.5})
+    client.patch(
+        turn_url(episode, 1),
+        json={"revision": revision(client, episode), "start": 7.25, "end": 12.5},
+    )
 
     cues = list(srt.parse(client.get(episode["urls"]["downloads"]["srt"]).get_data(as_text=True)))
 
@@ -43,7 +53,10 @@ def test_exports_use_the_corrected_times(client, episode):
 def test_without_an_end_the_turn_keeps_its_length(client, episode):
     turn = episode["transcript"]["turns"][1]
 
-    moved = client.patch(turn_url(episode, 1), json={"start": turn["start"] - 0.5}).json
+    moved = client.patch(
+        turn_url(episode, 1),
+        json={"revision": revision(client, episode), "start": turn["start"] - 0.5},
+    ).json
 
     assert moved["end"] - moved["start"] == pytest.approx(turn["end"] - turn["start"], abs=0.002)
 
@@ -52,9 +65,9 @@ def test_a_turn_can_be_corrected_before_the_alignment(client, upload, run_jobs):
     url = upload().json["url"]
     episode = client.get(url).json
 
-    assert client.patch(turn_url(episode, 2), json={"start": 13.0}).json["end"] == pytest.approx(
-        episode["duration"]
-    )
+    assert client.patch(
+        turn_url(episode, 2), json={"revision": revision(client, episode), "start": 13.0}
+    ).json["end"] == pytest.approx(episode["duration"])
     run_jobs()
 
     turns = client.get(url).json["transcript"]["turns"]
@@ -78,6 +91,8 @@ def test_a_turn_can_be_corrected_before_the_alignment(client, upload, run_jobs):
     ],
 )
 def test_bad_times_are_400(client, episode, body):
+    if isinstance(body, dict):
+        body = {"revision": revision(client, episode), **body}
     response = client.patch(turn_url(episode, 1), json=body)
 
     assert response.status_code == 400
@@ -85,22 +100,31 @@ def test_bad_times_are_400(client, episode, body):
     assert client.get(episode["urls"]["self"]).json["transcript"]["turns"][1]["manual"] is False
 
 
-@pytest.mark.parametrize("raw", ['{"start": NaN}', '{"start": 1' + "0" * 400 + "}"])
+@pytest.mark.parametrize("raw", ['"start": NaN}', '"start": 1' + "0" * 400 + "}"])
 def test_not_a_usable_number_is_400(client, episode, raw):
+    raw = f'{{"revision": {revision(client, episode)}, ' + raw
     response = client.patch(turn_url(episode, 1), data=raw, content_type="application/json")
     assert response.status_code == 400
     assert response.json["error"]
 
 
 def test_no_such_turn_is_404(client, episode):
-    response = client.patch(turn_url(episode, 3), json={"start": 1})
+    response = client.patch(
+        turn_url(episode, 3), json={"revision": revision(client, episode), "start": 1}
+    )
     assert response.status_code == 404
     assert "0 to 2" in response.json["error"]
 
 
 def test_corrections_survive_a_realignment_with_an_edited_transcript(client, episode, run_jobs):
-    client.patch(turn_url(episode, 1), json={"start": 7.25, "end": 12.5})
-    client.patch(turn_url(episode, 2), json={"start": 13.0, "end": 18.0})
+    client.patch(
+        turn_url(episode, 1),
+        json={"revision": revision(client, episode), "start": 7.25, "end": 12.5},
+    )
+    client.patch(
+        turn_url(episode, 2),
+        json={"revision": revision(client, episode), "start": 13.0, "end": 18.0},
+    )
     edited = DIALOGUE.replace("Alice Moreno: Welcome", "Bob Okafor: Hi.\n\nAlice Moreno: Welcome")
     edited = edited.replace("for 10 years.", "for ten years.")
     edited = edited.replace("Great. Let us start", "Let us begin instead with something else")

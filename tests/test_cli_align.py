@@ -98,6 +98,7 @@ def silent_wav(path: Path, seconds: float = 3.0) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_json_output_keeps_the_benchmark_contract_and_shows_progress(tmp_path: Path) -> None:
     out = tmp_path / "dialogue.json"
     proc = podalign_align(DIALOGUE, DIALOGUE_TEXT, "-o", out, "--cache-dir", tmp_path / "cache")
@@ -125,6 +126,7 @@ def test_json_output_keeps_the_benchmark_contract_and_shows_progress(tmp_path: P
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_a_second_run_with_an_edited_transcript_skips_recognition(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = podalign_align(DIALOGUE, DIALOGUE_TEXT, "-o", tmp_path / "a.json", "--cache-dir", cache)
@@ -142,6 +144,7 @@ def test_a_second_run_with_an_edited_transcript_skips_recognition(tmp_path: Path
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_srt_output(tmp_path: Path, recognition_cache: Path) -> None:
     out = tmp_path / "dialogue.srt"
     proc = podalign_align(
@@ -161,6 +164,7 @@ def test_srt_output(tmp_path: Path, recognition_cache: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_vtt_output(tmp_path: Path, recognition_cache: Path) -> None:
     out = tmp_path / "dialogue.vtt"
     proc = podalign_align(
@@ -177,6 +181,7 @@ def test_vtt_output(tmp_path: Path, recognition_cache: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_txt_output(tmp_path: Path, recognition_cache: Path) -> None:
     out = tmp_path / "dialogue.txt"
     proc = podalign_align(
@@ -195,6 +200,7 @@ def test_txt_output(tmp_path: Path, recognition_cache: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_podcast_json_output(tmp_path: Path, recognition_cache: Path) -> None:
     out = tmp_path / "transcript.json"
     proc = podalign_align(
@@ -221,6 +227,7 @@ def test_podcast_json_output(tmp_path: Path, recognition_cache: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_format_flag_and_cache_dir_from_the_environment(tmp_path: Path) -> None:
     out = tmp_path / "subtitles.out"
     env = {"PODALIGN_CACHE_DIR": str(tmp_path / "env-cache")}
@@ -232,6 +239,7 @@ def test_format_flag_and_cache_dir_from_the_environment(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_music_intro_with_a_cut_turn(tmp_path: Path, recognition_cache: Path) -> None:
     audio = FIXTURES / "music_intro.ogg"
     text = FIXTURES / "music_intro_cut_turn.txt"
@@ -316,6 +324,7 @@ def test_an_unknown_output_extension(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_an_output_directory_that_does_not_exist(tmp_path: Path, recognition_cache: Path) -> None:
     out = tmp_path / "missing" / "out.json"
     proc = podalign_align(DIALOGUE, DIALOGUE_TEXT, "-o", out, "--cache-dir", recognition_cache)
@@ -323,6 +332,7 @@ def test_an_output_directory_that_does_not_exist(tmp_path: Path, recognition_cac
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_a_transcript_of_other_audio_is_refused(tmp_path: Path, recognition_cache: Path) -> None:
     garden = tmp_path / "gardening.txt"
     garden.write_text(GARDENING)
@@ -335,6 +345,7 @@ def test_a_transcript_of_other_audio_is_refused(tmp_path: Path, recognition_cach
 
 
 @pytest.mark.slow
+@pytest.mark.whisper
 def test_a_damaged_cache_entry_is_recognised_afresh(tmp_path: Path) -> None:
     from podalign.aligner.cache import RecognitionCache
     from podalign.aligner.models import model_id
@@ -352,6 +363,7 @@ def test_a_damaged_cache_entry_is_recognised_afresh(tmp_path: Path) -> None:
     assert len(json.loads(out.read_text())["turns"]) == 3
 
 
+@pytest.mark.whisper
 def test_a_language_the_model_does_not_know_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     proc = podalign_align(

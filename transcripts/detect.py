@@ -12,6 +12,7 @@ from .encoding import decode_text
 from .errors import TranscriptError
 from .model import Transcript
 from .names import split_label
+from .parse_native_json import is_native_json, parse_native_json
 from .parse_page import parse_page
 from .parse_plain import parse_plain
 from .parse_podcast_json import parse_podcast_json
@@ -69,7 +70,10 @@ def _parse_text(text: str, extension: str) -> Transcript:
         raise TranscriptError("The transcript file is empty.")
     if head[0] in "{[":
         try:
-            return parse_podcast_json(json.loads(head))
+            data = json.loads(head)
+            if is_native_json(data):
+                return parse_native_json(data)
+            return parse_podcast_json(data)
         except RecursionError as exc:
             raise TranscriptError("This JSON is nested too deeply to be a transcript.") from exc
         except json.JSONDecodeError as exc:

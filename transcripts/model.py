@@ -44,8 +44,6 @@ class Turn:
     confidence: float | None = None
     status: TurnStatus = TurnStatus.PENDING
     words: list[Word] = field(default_factory=list)
-    hint_start: float | None = None
-    hint_end: float | None = None
 
     def __post_init__(self) -> None:
         if not self.words:
@@ -54,6 +52,23 @@ class Turn:
     @property
     def is_timed(self) -> bool:
         return self.start is not None and self.end is not None
+
+    @classmethod
+    def from_dict(cls, data: dict, index: int = 0) -> Turn:
+        words = [
+            Word(w["text"], w.get("start"), w.get("end"), not is_bracketed_note(w["text"]))
+            for w in data.get("words") or []
+        ]
+        return cls(
+            index=data.get("index", index),
+            speaker=data.get("speaker") or None,
+            text=data["text"],
+            start=data.get("start"),
+            end=data.get("end"),
+            confidence=data.get("confidence"),
+            status=TurnStatus(data.get("status", "pending")),
+            words=words,
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -91,24 +106,7 @@ class Transcript:
 
     @classmethod
     def from_dict(cls, data: dict) -> Transcript:
-        turns = []
-        for i, t in enumerate(data["turns"]):
-            words = [
-                Word(w["text"], w.get("start"), w.get("end"), not is_bracketed_note(w["text"]))
-                for w in t.get("words") or []
-            ]
-            turns.append(
-                Turn(
-                    index=t.get("index", i),
-                    speaker=t.get("speaker") or None,
-                    text=t["text"],
-                    start=t.get("start"),
-                    end=t.get("end"),
-                    confidence=t.get("confidence"),
-                    status=TurnStatus(t.get("status", "pending")),
-                    words=words,
-                )
-            )
+        turns = [Turn.from_dict(t, i) for i, t in enumerate(data["turns"])]
         return cls(turns=turns, title=data.get("title"))
 
 

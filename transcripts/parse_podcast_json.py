@@ -1,12 +1,11 @@
 """Podcasting 2.0 JSON transcripts (``podcast:transcript`` type application/json).
 
 ``{"version": "1.0.0", "segments": [{"speaker", "startTime", "endTime", "body"}]}``
-Consecutive segments of a speaker become one turn; times are kept as hints.
+Consecutive segments of a speaker become one turn; their times are not kept.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any, TypeGuard
 
 from .errors import TranscriptError
@@ -31,8 +30,6 @@ def parse_podcast_json(data: object) -> Transcript:
         Segment(
             speaker=_text(item.get("speaker")) or None,
             text=_text(item.get("body")),
-            start=_seconds(item.get("startTime")),
-            end=_seconds(item.get("endTime")),
         )
         for item in data["segments"]
         if isinstance(item, dict)
@@ -48,16 +45,3 @@ def parse_podcast_json(data: object) -> Transcript:
 
 def _text(value: object) -> str:
     return " ".join(value.split()) if isinstance(value, str) else ""
-
-
-def _seconds(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
-        return float(value)
-    return None

@@ -1,7 +1,7 @@
 """SRT and WebVTT subtitles: each cue's text becomes (part of) a turn.
 
 The speaker comes from a ``<v Name>`` voice tag or a leading ``Name:``; an
-unlabelled cue continues the last named speaker. Cue times are kept as hints.
+unlabelled cue continues the last named speaker. Cue times are not kept.
 """
 
 from __future__ import annotations
@@ -45,15 +45,7 @@ def parse_vtt(text: str) -> Transcript:
         # webvtt-py refuses some files that players accept; the lenient SRT
         # path reads the same cue blocks.
         return _transcript(_srt_segments(text, _VTT_TAG), "vtt", None)
-    segments = [
-        _segment(
-            caption.raw_text,
-            caption.start_time.in_milliseconds() / 1000,
-            caption.end_time.in_milliseconds() / 1000,
-            _VTT_TAG,
-        )
-        for caption in vtt.captions
-    ]
+    segments = [_segment(caption.raw_text, _VTT_TAG) for caption in vtt.captions]
     title = vtt.header_text.strip().lstrip("-").strip() or None
     return _transcript(segments, "vtt", title)
 
@@ -71,8 +63,7 @@ def _transcript(segments: list[Segment], source_format: str, title: str | None) 
 
 def _srt_segments(text: str, tags: re.Pattern[str]) -> list[Segment]:
     return [
-        _segment(sub.content, sub.start.total_seconds(), sub.end.total_seconds(), tags)
-        for sub in srt.parse(_normalise_srt(text), ignore_errors=True)
+        _segment(sub.content, tags) for sub in srt.parse(_normalise_srt(text), ignore_errors=True)
     ]
 
 
@@ -105,7 +96,7 @@ def _srt_time(stamp: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d},{millis:03d}"
 
 
-def _segment(raw: str, start: float, end: float, tags: re.Pattern[str]) -> Segment:
+def _segment(raw: str, tags: re.Pattern[str]) -> Segment:
     speaker = None
     voice = _VOICE.search(raw)
     if voice:
@@ -116,4 +107,4 @@ def _segment(raw: str, start: float, end: float, tags: re.Pattern[str]) -> Segme
         label = split_label(text)
         if label is not None:
             speaker, text = label
-    return Segment(speaker, text, start, end, voiced=voice is not None)
+    return Segment(speaker, text, voiced=voice is not None)

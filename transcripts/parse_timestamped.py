@@ -5,8 +5,8 @@ Accepted line heads::
     [00:12:03] Name: text        00:12:03 Name: text        (12:03) Name: text
     Name (00:12:03): text        Name [12:03]: text         Name  12:03      (text below)
 
-A turn's text may start on the next line (Rev, Otter). Stamps are hints: the
-stamp of the next turn bounds this one.
+A turn's text may start on the next line (Rev, Otter). The stamps only mark
+where turns begin; their times are not kept.
 """
 
 from __future__ import annotations
@@ -24,24 +24,22 @@ _NAME_THEN_STAMP = re.compile(rf"([^\[(:\n]{{1,50}}?)\s+({_STAMP})$")
 _HEAD_CHARS = 80
 
 
-def stamped_line(line: str) -> tuple[float | None, str | None, str] | None:
-    """(seconds, speaker, text) for a line that starts a timestamped turn, else None."""
+def stamped_line(line: str) -> tuple[str | None, str] | None:
+    """(speaker, text) for a line that starts a timestamped turn, else None."""
     # The NUL stops "$" from matching where the head was cut off.
     head = line[:_HEAD_CHARS] + ("\x00" if len(line) > _HEAD_CHARS else "")
     match = _LEADING.match(head)
     if match:
-        stamp = match.group(1) or match.group(2)
-        speaker, text = _speaker_and_text(line[match.end() :])
-        return _seconds(stamp), speaker, text
+        return _speaker_and_text(line[match.end() :])
     for pattern in (_TRAILING, _NAME_THEN_STAMP):
         match = pattern.match(head)
         if match and is_name_shaped(match.group(1).strip()):
-            return _seconds(match.group(2)), " ".join(match.group(1).split()), line[match.end() :]
+            return " ".join(match.group(1).split()), line[match.end() :]
     return None
 
 
 def parse_timestamped(text: str) -> Transcript:
-    entries: list[tuple[float | None, str | None, list[str]]] = []
+    entries: list[tuple[str | None, list[str]]] = []
     title_lines: list[str] = []
     # None when no turn is open; an open turn without text yet waits past blank lines.
     current: list[str] | None = None
@@ -49,9 +47,9 @@ def parse_timestamped(text: str) -> Transcript:
         line = raw.strip()
         head = stamped_line(line) if line else None
         if head is not None:
-            seconds, speaker, first = head
+            speaker, first = head
             current = [first.strip()] if first.strip() else []
-            entries.append((seconds, speaker, current))
+            entries.append((speaker, current))
         elif not line:
             if current:
                 current = None
@@ -59,24 +57,10 @@ def parse_timestamped(text: str) -> Transcript:
             current.append(line)
         elif not entries:
             title_lines.append(line)
-    turns = []
-    next_stamp: float | None = None
-    # Walk backwards so each turn learns the next stamp in one pass.
-    for i in range(len(entries) - 1, -1, -1):
-        seconds, speaker, lines = entries[i]
-        hint_end = next_stamp if seconds is not None and (next_stamp or 0) > seconds else None
-        turns.append(
-            Turn(
-                index=i,
-                speaker=speaker,
-                text=" ".join(lines),
-                hint_start=seconds,
-                hint_end=hint_end,
-            )
-        )
-        if seconds is not None:
-            next_stamp = seconds
-    turns.reverse()
+    turns = [
+        Turn(index=i, speaker=speaker, text=" ".join(lines))
+        for i, (speaker, lines) in enumerate(entries)
+    ]
     title = next((t for t in title_lines if len(t.split()) >= 3), None)
     return Transcript(turns=turns, title=title, source_format="timestamped")
 
@@ -89,13 +73,3 @@ def _speaker_and_text(rest: str) -> tuple[str | None, str]:
     if label is None:
         return None, rest
     return label
-
-
-def _seconds(stamp: str) -> float | None:
-    if stamp.startswith("-"):
-        return None
-    clock, _, fraction = stamp.replace(",", ".").partition(".")
-    seconds = 0.0
-    for field in clock.split(":"):
-        seconds = seconds * 60 + int(field)
-    return seconds + (float("0." + fraction) if fraction else 0.0)

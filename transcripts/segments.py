@@ -1,7 +1,7 @@
 """Timed segments (subtitle cues, Podcasting 2.0 segments) merged into turns.
 
-The segment times become hints only: they come from another tool and are
-what podalign is there to improve on.
+The segment times are dropped: they come from another tool, and are what
+podalign is there to improve on.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from .model import SENTENCE_END, Turn
 class Segment:
     speaker: str | None
     text: str
-    start: float | None = None
-    end: float | None = None
     # Named by a WebVTT voice span rather than a "Name:" label.
     voiced: bool = False
 
@@ -40,7 +38,7 @@ def turns_from_segments(
         speaker = segment.speaker or (last_speaker if inherit_speaker else None)
         if speaker is not None:
             last_speaker = speaker
-        segment = Segment(speaker, segment.text, segment.start, segment.end)
+        segment = Segment(speaker, segment.text)
         if groups and _continues(groups[-1], speaker, join_unlabelled):
             groups[-1].append(segment)
         else:
@@ -60,12 +58,8 @@ def _continues(group: list[Segment], speaker: str | None, join_unlabelled: bool)
 
 
 def _turn(index: int, group: list[Segment]) -> Turn:
-    starts = [s.start for s in group if s.start is not None]
-    ends = [s.end for s in group if s.end is not None]
     return Turn(
         index=index,
         speaker=group[0].speaker,
         text=" ".join(" ".join(s.text.split()) for s in group),
-        hint_start=min(starts) if starts else None,
-        hint_end=max(ends) if ends else None,
     )

@@ -208,6 +208,7 @@
     updateTimed();
     applySearch();
     update(now());
+    document.dispatchEvent(new CustomEvent("podalign:rendered", { detail: state.episode }));
   }
 
   function renderLegend() {
@@ -739,7 +740,7 @@
       turnAction(view, action.dataset.action);
       return;
     }
-    if (event.target.closest("a, button, input, .adjust")) return;
+    if (event.target.closest("a, button, input, textarea, select, .adjust, .edit-form")) return;
     // Selecting text to copy it should not jump the audio.
     if (!window.getSelection().isCollapsed) return;
     playTurn(view);
@@ -829,8 +830,11 @@
     setAdjustState(view, "Saving…", "pending");
     try {
       // Only the start: the server moves the end along, keeping the turn's length.
-      const data = await request("PATCH", `${apiUrl}/turns/${view.turn.index}`, { start });
-      const updated = (data && data.turn) || data || {};
+      const data = await request("PATCH", `${apiUrl}/turns/${view.turn.index}`, {
+        start, revision: state.episode.revision,
+      });
+      const { revision, ...updated } = data || {};
+      state.episode.revision = revision;
       view.turn = { ...view.turn, ...updated };
       if (view.draftStart === start) view.draftStart = null;
       renderTurnMeta(view);
@@ -842,12 +846,29 @@
       setAdjustState(view, "Saved", "ok");
     } catch (error) {
       setAdjustState(view, `Not saved: ${error.message}`, "error");
+      if (error.status === 409) reloadTranscript();
     } finally {
       view.saving = false;
       renderAdjust(view);
     }
     if (view.draftStart != null && view.draftStart !== start) save(view);
   }
+
+  /* The transcript as the server has it now, after an edit made here (editor.js) or elsewhere. */
+  async function reloadTranscript() {
+    const episode = await request("GET", apiUrl);
+    state.episode = episode;
+    renderHead(episode);
+    renderTranscript(episode.transcript);
+    return episode;
+  }
+
+  window.podalign.player = {
+    apiUrl,
+    episode: () => state.episode,
+    currentTurn: () => state.current && state.current.turn,
+    reload: reloadTranscript,
+  };
 
   // ---- Search --------------------------------------------------------------
 
