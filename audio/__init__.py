@@ -4,7 +4,7 @@ from podalign.audio.decode import Decoded, decode_to_file
 from podalign.audio.errors import AudioError
 from podalign.audio.pcm import SAMPLE_RATE, PcmFile, to_float32
 from podalign.audio.peaks import peaks_per_point
-from podalign.audio.playable import decode_and_make_playable, make_browser_playable
+from podalign.audio.playable import decode_and_make_playable
 from podalign.audio.probe import AudioInfo, probe_audio
 from podalign.audio.silence import Envelope, LevelMeter
 from podalign.audio.store import DecodedStore, audio_digest
@@ -21,7 +21,6 @@ __all__ = [
     "audio_digest",
     "decode_and_make_playable",
     "decode_to_file",
-    "make_browser_playable",
     "peaks_per_point",
     "probe_audio",
     "to_float32",

@@ -61,16 +61,6 @@ def decode_and_make_playable(
     return decoded, partial.replace(Path(dst_dir) / PLAYABLE_NAME)
 
 
-def make_browser_playable(src: Path | str, dst_dir: Path | str) -> Path | None:
-    """Transcode ``src`` to MP3 in ``dst_dir`` unless browsers play it as it is.
-
-    Returns the new file's path, or None when the original is playable.
-    """
-    if is_browser_playable(src):
-        return None
-    return _transcode(Path(src), Path(dst_dir))
-
-
 def _transcode(src: Path, dst_dir: Path) -> Path:
     partial = _partial_copy(dst_dir)
     cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(src)]

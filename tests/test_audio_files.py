@@ -13,10 +13,11 @@ import pytest
 from podalign.audio import (
     SAMPLE_RATE,
     AudioError,
+    DecodedStore,
     Envelope,
     LevelMeter,
+    decode_and_make_playable,
     decode_to_file,
-    make_browser_playable,
     peaks_per_point,
     probe_audio,
     to_float32,
@@ -266,7 +267,28 @@ def test_peaks_of_the_fixture() -> None:
     assert max(peaks[:20]) < 0.01  # the second of silence before the first word
 
 
-# --- make_browser_playable ----------------------------------------------------------------
+# --- decode_and_make_playable -------------------------------------------------------------
+
+
+def make_browser_playable(src: Path, dst_dir: Path) -> Path | None:
+    store = DecodedStore(Path(tempfile.mkdtemp()))
+    try:
+        decoded, made = decode_and_make_playable(store, src, dst_dir)
+        assert decoded.pcm.duration > 0
+    finally:
+        shutil.rmtree(store.directory.parent)
+    return made
+
+
+def test_a_stored_decode_still_gets_its_playable_copy(tmp_path: Path) -> None:
+    source = write_wav(tmp_path / "studio.wav", [tone(2.0, 44100)] * 2, sample_width=3)
+    store = DecodedStore(tmp_path / "cache")
+    store.get(source)
+    out = tmp_path / "out"
+    out.mkdir()
+    decoded, made = decode_and_make_playable(store, source, out)
+    assert made == out / "playable.mp3" and probe_audio(made).codec == "mp3"
+    assert decoded.pcm.duration == pytest.approx(2.0, abs=0.01)
 
 
 @pytest.mark.parametrize("name", ["dialogue.mp3", "music_intro.ogg"])
