@@ -65,7 +65,7 @@ class RecognitionCache:
         return Recognition(words, envelope, duration, language)
 
     def second_listens(self, key: str) -> SecondListens:
-        return SecondListens(self.directory / f"{key}.second.json.gz")
+        return SecondListens(self.directory / f"{key}.second.gz")
 
     def store(self, key: str, recognition: Recognition) -> None:
         """Write both files under temporary names first so a crash leaves no half entry."""

@@ -8,7 +8,7 @@ import pytest
 from podalign.aligner import align_transcript
 from podalign.transcripts import parse_transcript
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.whisper]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from podalign.audio import decode
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.whisper]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIALOGUE = (FIXTURES / "dialogue.txt").read_text(encoding="utf-8")
