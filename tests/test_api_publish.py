@@ -61,7 +61,7 @@ def episode(app, client, tmp_path_factory) -> dict:
         response = client.post("/api/episodes", data={"audio": audio, "transcript": transcript})
     assert response.status_code == 202, response.json
     run_jobs(app)
-    body = client.get(response.json["url"]).json
+    body = client.get(response.json["url"] + "?words=1").json
     assert body["status"] == "done"
     return body
 

@@ -86,7 +86,7 @@ def episode(server: str, browser) -> dict:
     context.close()
     deadline = time.monotonic() + ALIGN_SECONDS
     while time.monotonic() < deadline:
-        episode = api_get(server, url)
+        episode = api_get(server, url + "?words=1")
         if episode["status"] in {"done", "failed"}:
             assert episode["status"] == "done", episode["error"]
             return episode
