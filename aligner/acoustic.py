@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from podalign.aligner.pronounce import entries
-from podalign.audio import SAMPLE_RATE
+from podalign.audio import SAMPLE_RATE, PcmFile
 
 if TYPE_CHECKING:
     from pocketsphinx import Decoder
@@ -142,15 +142,16 @@ class AcousticPool:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def align(self, samples: np.ndarray, stretches: Sequence[Stretch]) -> list[Alignment | None]:
-        """Align every stretch of the 16 kHz int16 ``samples``; None where one cannot be."""
-        jobs = [
-            (samples[int(s.start * SAMPLE_RATE) : int(s.end * SAMPLE_RATE)], s.start, s.words)
-            for s in stretches
-        ]
+    def align(self, pcm: PcmFile, stretches: Sequence[Stretch]) -> list[Alignment | None]:
+        """Align every stretch of the decoded audio; None where one cannot be.
+
+        Each stretch's samples are read from the file where it is aligned, so
+        the episode's samples are never all in memory waiting to be sent.
+        """
         if self._pool is None:
             aligner = AcousticAligner()
-            return [aligner.align(*job) for job in jobs]
+            return [aligner.align(pcm.span(s.start, s.end), s.start, s.words) for s in stretches]
+        jobs = [(pcm, stretch) for stretch in stretches]
         return list(self._pool.map(_align_in_worker, jobs, chunksize=CHUNK_SIZE))
 
 
@@ -162,7 +163,7 @@ def _start_worker() -> None:
     _worker = AcousticAligner()
 
 
-def _align_in_worker(job: tuple[np.ndarray, float, Iterable[str]]) -> Alignment | None:
+def _align_in_worker(job: tuple[PcmFile, Stretch]) -> Alignment | None:
     assert _worker is not None
-    audio, start, words = job
-    return _worker.align(audio, start, list(words))
+    pcm, stretch = job
+    return _worker.align(pcm.span(stretch.start, stretch.end), stretch.start, stretch.words)

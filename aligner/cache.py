@@ -13,24 +13,18 @@ import json
 import os
 import tempfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from podalign.aligner.forced import ForcedWord
 from podalign.aligner.recognise import RecognisedWord
-from podalign.audio import Envelope
+from podalign.audio import Envelope, audio_digest
 
 # Part of the key, so that a change to windowing or decoding invalidates old entries.
 RECOGNITION_VERSION = 3
-
-
-def audio_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as audio:
-        while chunk := audio.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class Recognition(NamedTuple):
@@ -70,6 +64,9 @@ class RecognitionCache:
             return None
         return Recognition(words, envelope, duration, language)
 
+    def second_listens(self, key: str) -> SecondListens:
+        return SecondListens(self.directory / f"{key}.second.gz")
+
     def store(self, key: str, recognition: Recognition) -> None:
         """Write both files under temporary names first so a crash leaves no half entry."""
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -95,3 +92,59 @@ def _unique_temporary(directory: Path, suffix: str) -> Path:
     handle, name = tempfile.mkstemp(dir=directory, prefix=".", suffix=suffix)
     os.close(handle)
     return Path(name)
+
+
+class SecondListens:
+    """Second listens already made on one audio with one model, kept beside its recognition.
+
+    A realignment of an edited transcript asks again about mostly the same
+    stretches; the answers are read back here instead of running Whisper.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.heard: dict[str, list[RecognisedWord]] = {}
+        self.forced: dict[str, list[ForcedWord] | None] = {}
+        self._changed = False
+        try:
+            data = json.loads(gzip.decompress(path.read_bytes()))
+            self.heard = {k: [RecognisedWord(**w) for w in v] for k, v in data["heard"].items()}
+            self.forced = {
+                k: None if v is None else [ForcedWord(**w) for w in v]
+                for k, v in data["forced"].items()
+            }
+        # Missing or damaged: listened to afresh.
+        except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError):
+            self.heard, self.forced = {}, {}
+
+    @staticmethod
+    def window_key(start: float, end: float) -> str:
+        return f"{start:.3f}-{end:.3f}"
+
+    @staticmethod
+    def forced_key(start: float, end: float, words: Sequence[str]) -> str:
+        text = hashlib.sha256(" ".join(words).encode()).hexdigest()[:16]
+        return f"{start:.3f}-{end:.3f}-{text}"
+
+    def remember_heard(self, key: str, words: list[RecognisedWord]) -> None:
+        self.heard[key] = words
+        self._changed = True
+
+    def remember_forced(self, key: str, words: list[ForcedWord] | None) -> None:
+        self.forced[key] = words
+        self._changed = True
+
+    def save(self) -> None:
+        if not self._changed:
+            return
+        payload = {
+            "heard": {k: [asdict(w) for w in v] for k, v in self.heard.items()},
+            "forced": {
+                k: None if v is None else [asdict(w) for w in v] for k, v in self.forced.items()
+            },
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = _unique_temporary(self.path.parent, ".json.gz")
+        partial.write_bytes(gzip.compress(json.dumps(payload).encode(), compresslevel=5))
+        partial.replace(self.path)
+        self._changed = False

@@ -15,7 +15,7 @@ import numpy as np
 from faster_whisper import WhisperModel
 from podalign.aligner import whisper_api
 from podalign.aligner.whisper_api import make_tokenizer
-from podalign.audio import SAMPLE_RATE, to_float32
+from podalign.audio import PcmFile, to_float32
 
 MAX_SPAN_SECONDS = 30.0
 MAX_TEXT_TOKENS = 440
@@ -31,7 +31,7 @@ class ForcedWord:
 
 def force_align(
     model: WhisperModel,
-    samples: np.ndarray,
+    pcm: PcmFile,
     start: float,
     end: float,
     words: Sequence[str],
@@ -46,7 +46,7 @@ def force_align(
     tokens = [t for group in word_tokens for t in group]
     if len(tokens) > MAX_TEXT_TOKENS:
         return None
-    audio = to_float32(samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)])
+    audio = to_float32(pcm.span(start, end))
     mel, frames = whisper_api.features(model, audio)
     encoder_output = whisper_api.encode(model, mel[None])
     text_indices, time_indices, probabilities = whisper_api.forced_alignment(

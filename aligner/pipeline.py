@@ -20,7 +20,7 @@ from podalign.aligner.rescue import Rescuer
 from podalign.aligner.speech import speech_share
 from podalign.aligner.timing import time_transcript
 from podalign.aligner.windows import Window, plan_windows
-from podalign.audio import SAMPLE_RATE, decode_pcm16, loudness_envelope, probe_audio, to_float32
+from podalign.audio import Decoded, DecodedStore, PcmFile, to_float32
 from podalign.transcripts.model import Transcript, TurnStatus
 
 Progress = Callable[[str, float], None]
@@ -62,55 +62,66 @@ def _align(
     if not any(w.spoken for t in transcript.turns for w in t.words):
         raise AlignmentError("the transcript has no spoken words to align")
     cache_dir = cache_dir or default_cache_dir()
-    audio = _LazyAudio(audio_path)
-    heard, envelope, duration, language = _recognition(audio, model, language, cache_dir, report)
+    audio = _StoredAudio(audio_path, DecodedStore(cache_dir))
+    cache = RecognitionCache(cache_dir)
+    key = cache.key(audio_path, model_id(model), language)
+    recognition = _recognition(audio, model, language, cache_dir, cache, key, report)
+    heard, envelope, duration, language = recognition
     report("aligning", 0.0)
     timed = copy.deepcopy(transcript)
 
-    rescue = Rescuer(lambda: load_model(model, cache_dir), audio.samples, language)
+    second_listens = cache.second_listens(key)
+    rescue = Rescuer(lambda: load_model(model, cache_dir), audio.pcm, language, second_listens)
     heard = clamp_long_words(heard)
     time_transcript(timed, heard, duration, rescue)
+    second_listens.save()
     _check_belongs(timed, heard, duration)
     if language in ACOUSTIC_LANGUAGES:
-        sharpen_words(timed, duration, lambda stretches: acoustic.align(audio.samples(), stretches))
+        sharpen_words(timed, duration, lambda stretches: acoustic.align(audio.pcm(), stretches))
     refine_turn_edges(
         timed,
         envelope,
         heard,
-        lambda start, end: speech_share(audio.samples(), start, end) >= SPEECH_SHARE,
+        lambda start, end: speech_share(audio.pcm(), start, end) >= SPEECH_SHARE,
     )
     report("aligning", 1.0)
     return timed
 
 
-class _LazyAudio:
-    """The decoded samples, decoded on first need: a cached realignment may need none."""
+class _StoredAudio:
+    """The decoded audio, decoded on first need: a cached realignment may need none."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, store: DecodedStore) -> None:
         self.path = path
-        self._samples: np.ndarray | None = None
+        self.store = store
+        self._decoded: Decoded | None = None
 
-    def samples(self, progress: Callable[[float], None] | None = None) -> np.ndarray:
-        if self._samples is None:
-            info = probe_audio(self.path)
-            self._samples = decode_pcm16(self.path, info.duration, progress)
-        return self._samples
+    def decoded(self, progress: Callable[[float], None] | None = None) -> Decoded:
+        if self._decoded is None:
+            self._decoded = self.store.get(self.path, progress=progress)
+        return self._decoded
+
+    def pcm(self) -> PcmFile:
+        return self.decoded().pcm
 
 
 def _recognition(
-    audio: _LazyAudio, model: str, language: str | None, cache_dir: Path, report: Progress
+    audio: _StoredAudio,
+    model: str,
+    language: str | None,
+    cache_dir: Path,
+    cache: RecognitionCache,
+    key: str,
+    report: Progress,
 ) -> Recognition:
     audio_path = audio.path
-    cache = RecognitionCache(cache_dir)
-    key = cache.key(audio_path, model_id(model), language)
     cached = cache.load(key)
     if cached is not None:
         report("recognising", 1.0)
         return cached
     report("decoding", 0.0)
-    samples = audio.samples(lambda f: report("decoding", f))
-    duration = len(samples) / SAMPLE_RATE
-    envelope = loudness_envelope(samples)
+    decoded = audio.decoded(lambda f: report("decoding", f))
+    pcm, envelope = decoded.pcm, decoded.envelope
     if len(envelope.db) == 0 or float(np.max(envelope.db)) < SILENT_DB:
         raise AlignmentError(f"{audio_path.name}: the audio is silent")
     windows = plan_windows(envelope)
@@ -119,22 +130,20 @@ def _recognition(
         known = ", ".join(sorted(whisper.supported_languages))
         raise AlignmentError(f"the model {model!r} does not know language {language!r} ({known})")
     if language is None and whisper_api.is_multilingual(whisper):
-        language = _spoken_language(whisper, samples, windows)
+        language = _spoken_language(whisper, pcm, windows)
     report("recognising", 0.0)
-    heard = recognise(whisper, samples, windows, language, lambda f: report("recognising", f))
+    heard = recognise(whisper, pcm, windows, language, lambda f: report("recognising", f))
     if not heard:
         raise AlignmentError(f"{audio_path.name}: no speech was recognised in the audio")
-    recognition = Recognition(heard, envelope, duration, language)
+    recognition = Recognition(heard, envelope, pcm.duration, language)
     cache.store(key, recognition)
     return recognition
 
 
-def _spoken_language(whisper: WhisperModel, samples: np.ndarray, windows: list[Window]) -> str:
+def _spoken_language(whisper: WhisperModel, pcm: PcmFile, windows: list[Window]) -> str:
     """The language Whisper hears in the first windows, for a multilingual model."""
     first = windows[:LANGUAGE_WINDOWS]
-    audio = np.concatenate(
-        [to_float32(samples[int(w.start * SAMPLE_RATE) : int(w.end * SAMPLE_RATE)]) for w in first]
-    )
+    audio = np.concatenate([to_float32(pcm.span(w.start, w.end)) for w in first])
     language, _, _ = whisper.detect_language(audio, language_detection_segments=len(first))
     return language
 

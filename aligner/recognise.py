@@ -24,7 +24,7 @@ from podalign.aligner import whisper_api
 from podalign.aligner.speech import speech_share
 from podalign.aligner.whisper_api import make_tokenizer
 from podalign.aligner.windows import Window
-from podalign.audio import SAMPLE_RATE, to_float32
+from podalign.audio import PcmFile, to_float32
 
 # Each window in a batch holds ~55 MB of encoder attention scores while it runs.
 BATCH_SIZE = 2
@@ -46,12 +46,12 @@ class RecognisedWord:
 
 def recognise(
     model: WhisperModel,
-    samples: np.ndarray,
+    pcm: PcmFile,
     windows: Sequence[Window],
     language: str | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> list[RecognisedWord]:
-    """Words Whisper hears in ``windows`` of the 16 kHz int16 ``samples``, in time order.
+    """Words Whisper hears in ``windows`` of ``pcm``, in time order.
 
     Whisper often stops decoding at a pause and drops the rest of its window;
     the speech after the last word it heard is listened to again, from there.
@@ -61,12 +61,12 @@ def recognise(
     suppress = whisper_api.suppressed_tokens(tokenizer)
 
     def listen(batch: Sequence[Window]) -> list[list[RecognisedWord]]:
-        return _recognise_batch(model, tokenizer, prompt, suppress, samples, batch)
+        return _recognise_batch(model, tokenizer, prompt, suppress, pcm, batch)
 
     heard = _in_parallel(model, listen, windows, progress)
     words = [word for per_window in heard for word in per_window]
     for _ in range(FOLLOW_UP_ROUNDS):
-        tails = [_unheard_tail(samples, w, ws) for w, ws in zip(windows, heard, strict=True)]
+        tails = [_unheard_tail(pcm, w, ws) for w, ws in zip(windows, heard, strict=True)]
         windows = [tail for tail in tails if tail is not None]
         if not windows:
             break
@@ -99,9 +99,7 @@ def _in_parallel(
         return [per_window for heard in pool.map(run, batches) for per_window in heard]
 
 
-def _unheard_tail(
-    samples: np.ndarray, window: Window, heard: list[RecognisedWord]
-) -> Window | None:
+def _unheard_tail(pcm: PcmFile, window: Window, heard: list[RecognisedWord]) -> Window | None:
     """The end of a window after its last heard word, when that stretch holds speech."""
     spoken = [w for w in heard if any(c.isalnum() for c in w.text)]
     if not spoken:
@@ -110,7 +108,7 @@ def _unheard_tail(
     start = spoken[-1].end
     if window.end - start < FOLLOW_UP_SECONDS:
         return None
-    if speech_share(samples, start, window.end) < FOLLOW_UP_SPEECH_SHARE:
+    if speech_share(pcm, start, window.end) < FOLLOW_UP_SPEECH_SHARE:
         return None
     return Window(max(window.start, start - FOLLOW_UP_LEAD_SECONDS), window.end)
 
@@ -120,12 +118,12 @@ def _recognise_batch(
     tokenizer: Tokenizer,
     prompt: list[int],
     suppress: list[int],
-    samples: np.ndarray,
+    pcm: PcmFile,
     batch: Sequence[Window],
 ) -> list[list[RecognisedWord]]:
     features, frames = [], []
     for window in batch:
-        audio = to_float32(samples[int(window.start * SAMPLE_RATE) : int(window.end * SAMPLE_RATE)])
+        audio = to_float32(pcm.span(window.start, window.end))
         mel, length = whisper_api.features(model, audio)
         frames.append(length)
         features.append(mel)

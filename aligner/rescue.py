@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 from faster_whisper import WhisperModel
+from podalign.aligner.cache import SecondListens
 from podalign.aligner.forced import force_align
 from podalign.aligner.matching import WordMatch, match_words
 from podalign.aligner.recognise import recognise
@@ -20,6 +20,7 @@ from podalign.aligner.refine import clamp_long_words
 from podalign.aligner.speech import CONTEXT_SECONDS, SpeechMap
 from podalign.aligner.timing import Span
 from podalign.aligner.windows import WINDOW_SECONDS, Window
+from podalign.audio import PcmFile
 
 LEAD_SECONDS = 0.1
 FORCED_MIN_PROBABILITY = 0.35
@@ -34,22 +35,30 @@ class Rescuer:
     def __init__(
         self,
         model: Callable[[], WhisperModel],
-        samples: Callable[[], np.ndarray],
+        pcm: Callable[[], PcmFile],
         language: str | None,
+        memo: SecondListens,
     ) -> None:
         self.model = model
-        self.samples = samples
+        self.pcm = pcm
         self.language = language
+        self.memo = memo
 
     def __call__(self, spans: list[Span]) -> list[list[WordMatch]]:
         windows = [
             Window(max(0.0, s.start - LEAD_SECONDS), min(s.end, s.start + WINDOW_SECONDS))
             for s in spans
         ]
-        heard = recognise(self.model(), self.samples(), windows, self.language)
+        keys = [self.memo.window_key(w.start, w.end) for w in windows]
+        unheard = [w for w, key in zip(windows, keys, strict=True) if key not in self.memo.heard]
+        if unheard:
+            heard = recognise(self.model(), self.pcm(), unheard, self.language)
+            for window in unheard:
+                inside = [w for w in heard if window.start <= w.start < window.end]
+                self.memo.remember_heard(self.memo.window_key(window.start, window.end), inside)
         results = []
-        for span, window in zip(spans, windows, strict=True):
-            inside = [w for w in heard if window.start <= w.start < window.end]
+        for span, key in zip(spans, keys, strict=True):
+            inside = self.memo.heard[key]
             matches = match_words(span.words, clamp_long_words(inside))
             if not any(m.is_matched for m in matches) and self._short_enough(span):
                 self._force(span, matches)
@@ -63,7 +72,7 @@ class Rescuer:
         Whisper hallucinates "Thank you." in silence, and forced alignment
         scores predictable words highly whatever the audio holds.
         """
-        speech = SpeechMap(self.samples(), max(0.0, span.start - CONTEXT_SECONDS), span.end)
+        speech = SpeechMap(self.pcm(), max(0.0, span.start - CONTEXT_SECONDS), span.end)
         previous_start = span.start
         for match in matches:
             if match.start is None or match.end is None:
@@ -82,9 +91,14 @@ class Rescuer:
         )
 
     def _force(self, span: Span, matches: list[WordMatch]) -> None:
-        forced = force_align(
-            self.model(), self.samples(), span.start, span.end, span.words, self.language
-        )
+        key = self.memo.forced_key(span.start, span.end, span.words)
+        if key in self.memo.forced:
+            forced = self.memo.forced[key]
+        else:
+            forced = force_align(
+                self.model(), self.pcm(), span.start, span.end, span.words, self.language
+            )
+            self.memo.remember_forced(key, forced)
         for match, word in zip(matches, forced or [], strict=False):
             if word.probability >= FORCED_MIN_PROBABILITY:
                 match.start, match.end, match.matched = word.start, word.end, match.tokens

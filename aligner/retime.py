@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import bisect
 import copy
-import os
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from podalign.aligner.cache import RecognitionCache, audio_digest
+from podalign.aligner.cache import RecognitionCache
 from podalign.aligner.matching import match_words
 from podalign.aligner.models import model_id
 from podalign.aligner.recognise import RecognisedWord
@@ -57,9 +55,7 @@ def cached_recognition(audio_path: Path, model: str, cache_dir: Path) -> Heard |
 
     Jobs align with the language left to the model, so that is the entry looked up.
     """
-    stat = os.stat(audio_path)
-    digest = _digest(str(audio_path), stat.st_size, stat.st_mtime_ns)
-    key = RecognitionCache.key_of_digest(digest, model_id(model), None)
+    key = RecognitionCache(cache_dir).key(audio_path, model_id(model), None)
     with _LOCK:
         found = _LOADED.get((cache_dir, key))
     if found is None:
@@ -163,9 +159,3 @@ def _spread(turn: Turn, start: float, end: float) -> None:
         word.start = round(at, 3)
         at += (end - start) * len(word.text) / total
         word.end = round(at, 3)
-
-
-@lru_cache(maxsize=64)
-def _digest(path: str, size: int, mtime_ns: int) -> str:
-    """The audio's digest, worked out once per file version (hashing 100 MB takes a while)."""
-    return audio_digest(Path(path))

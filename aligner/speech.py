@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from podalign.aligner.whisper_api import vad_model
-from podalign.audio import SAMPLE_RATE, to_float32
+from podalign.audio import SAMPLE_RATE, PcmFile, to_float32
 
 CHUNK = 512
 SPEECH_PROBABILITY = 0.5
@@ -17,9 +17,9 @@ CONTEXT_SECONDS = 1.0
 class SpeechMap:
     """Silero VAD's verdict for every 32 ms of a stretch, to ask about parts of it."""
 
-    def __init__(self, samples: np.ndarray, start: float, end: float) -> None:
+    def __init__(self, pcm: PcmFile, start: float, end: float) -> None:
         self.start = start
-        audio = to_float32(samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)])
+        audio = to_float32(pcm.span(start, end))
         if len(audio) < CHUNK:
             self.speech = np.zeros(0, dtype=bool)
             return
@@ -35,10 +35,10 @@ class SpeechMap:
         return float(self.speech[a:b].mean()) if b > a else 0.0
 
 
-def speech_share(samples: np.ndarray, start: float, end: float) -> float:
+def speech_share(pcm: PcmFile, start: float, end: float) -> float:
     """The share of 32 ms chunks in [start, end] seconds that Silero VAD calls speech.
 
     The VAD hears a second before the stretch too: its recurrent state needs
     context before it trusts a short word.
     """
-    return SpeechMap(samples, max(0.0, start - CONTEXT_SECONDS), end).share(start, end)
+    return SpeechMap(pcm, max(0.0, start - CONTEXT_SECONDS), end).share(start, end)

@@ -18,7 +18,7 @@ from podalign.api.peaks import ensure_peaks
 from podalign.api.publish import export_options
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
 from podalign.api.storage import Episode, EpisodeStatus, get_db, transaction
-from podalign.audio import AudioError, ffmpeg
+from podalign.audio import AudioError, DecodedStore, ffmpeg
 from podalign.transcripts import FORMATS, write_transcript
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,9 @@ def audio(episode_id: str) -> Response:
 def peaks(episode_id: str) -> Response:
     episode = _episode_or_404(get_db(), episode_id)
     folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
+    store = DecodedStore(Path(current_app.config["CACHE_DIR"]))
     try:
-        path = ensure_peaks(folder, folder / episode.audio_file, episode.duration)
+        path = ensure_peaks(folder, folder / episode.audio_file, episode.duration, store)
     except (AudioError, OSError):
         raise Damaged(episode, "its audio file is missing or damaged") from None
     return send_file(path, mimetype="application/json", conditional=True)

@@ -31,7 +31,7 @@ from podalign.api import files, search_index, storage
 from podalign.api.manual import apply_manual_times
 from podalign.api.peaks import ensure_peaks
 from podalign.api.storage import Episode, EpisodeStatus
-from podalign.audio import AudioError, ffmpeg, make_browser_playable
+from podalign.audio import AudioError, DecodedStore, decode_and_make_playable, ffmpeg
 from podalign.transcripts import TranscriptError, parse_transcript, untimed_turn_count
 from podalign.transcripts.model import Transcript
 
@@ -50,7 +50,7 @@ LOST_AFTER_SECONDS = 120.0
 DEFAULT_STALL_SECONDS = 300
 # How often recovery runs, on a thread of its own.
 RECOVERY_SECONDS = 60.0
-# Share of the progress bar for making the playable copy and the peaks.
+# Share of the progress bar for decoding, making the playable copy and the peaks.
 PREPARE_SHARE = 0.03
 
 CRASHED_TWICE = (
@@ -180,15 +180,24 @@ def _align(
 ) -> Transcript:
     folder = files.episode_dir(app.config["DATA_DIR"], episode.id)
     audio = folder / episode.audio_file
-    reporter.update("preparing", 0.0)
+    cache_dir = Path(app.config["CACHE_DIR"])
+    store = DecodedStore(cache_dir)
+    reporter.update("decoding", 0.0)
+    # One decoding pass feeds the playable copy, the peaks and the aligner.
     if episode.playable_file is None:
-        playable = make_browser_playable(audio, folder)
+        _, playable = decode_and_make_playable(
+            store,
+            audio,
+            folder,
+            expected_seconds=episode.duration,
+            progress=lambda f: reporter.update("decoding", f),
+        )
         if playable is not None:
             storage.set_playable_file(
                 db, episode.id, episode.revision, str(playable.relative_to(folder))
             )
-    reporter.update("preparing", 0.5)
-    ensure_peaks(folder, audio, episode.duration)
+    ensure_peaks(folder, audio, episode.duration, store)
+    reporter.update("decoding", 1.0)
     transcript = parse_transcript(
         (folder / episode.transcript_file).read_bytes(), episode.transcript_filename
     )
@@ -196,7 +205,7 @@ def _align(
         audio,
         transcript,
         model=app.config["MODEL"],
-        cache_dir=Path(app.config["CACHE_DIR"]),
+        cache_dir=cache_dir,
         progress=reporter.aligner_progress,
     )
 

@@ -23,7 +23,7 @@ from typing import Any
 from huey import RedisHuey
 from podalign.aligner import AlignmentError, align_transcript
 from podalign.api import jobs
-from podalign.audio import AudioError, ffmpeg, make_browser_playable
+from podalign.audio import AudioError, DecodedStore, decode_and_make_playable, ffmpeg
 from podalign.transcripts import TranscriptError, parse_transcript
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,10 @@ def align_remotely(
             try:
                 with ffmpeg.owned_by(reporter.owner):
                     if claimed["needs_playable"]:
-                        playable = make_browser_playable(audio, folder)
+                        # The same decoding pass the aligner then reads from the store.
+                        _, playable = decode_and_make_playable(
+                            DecodedStore(work_dir / "cache"), audio, folder
+                        )
                         if playable is not None:
                             server.put_file(f"{episode_id}/playable{query}", playable)
                     transcript = parse_transcript(

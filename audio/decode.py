@@ -1,60 +1,84 @@
-"""Decode any audio ffmpeg understands to 16 kHz mono, streamed.
+"""One decoding pass: 16 kHz mono int16 samples to a file, levels measured on the way.
 
-Samples are kept as int16: a 3-hour episode is 350 MB that way, against
-690 MB as float32, and windows are converted to float32 one at a time.
+ffmpeg streams the samples through a pipe; they go straight to disk while
+the loudness envelope and the waveform peaks are measured chunk by chunk,
+so memory does not grow with the episode. When the upload needs a copy
+browsers can play, the same ffmpeg run writes it as a second output.
 """
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from podalign.audio import ffmpeg
 from podalign.audio.errors import AudioError
+from podalign.audio.pcm import SAMPLE_BYTES, SAMPLE_RATE, PcmFile
 from podalign.audio.probe import DECODE_SPEED, DEFAULT_MAX_SECONDS, PROBE_TIMEOUT
+from podalign.audio.silence import Envelope, LevelMeter
 
-SAMPLE_RATE = 16000
 READ_BYTES = 1 << 20
-# The buffer starts at most this long and grows with what is decoded: a header's
-# claimed duration must not decide how much memory is taken.
-FIRST_BUFFER_SECONDS = 600
+# MP3 encoding runs at tens of times real time; a 6-hour episode gets 20 minutes.
+ENCODE_SPEED = 18.0
 
 
-def decode_pcm16(
-    path: Path | str,
+@dataclass(frozen=True)
+class Decoded:
+    """The decoded samples on disk, their loudness and their peak level per 10 ms."""
+
+    pcm: PcmFile
+    envelope: Envelope
+    peaks: np.ndarray
+
+
+def decode_to_file(
+    src: Path | str,
+    pcm_path: Path,
+    *,
+    playable_path: Path | None = None,
     expected_seconds: float | None = None,
     progress: Callable[[float], None] | None = None,
-    sample_rate: int = SAMPLE_RATE,
-) -> np.ndarray:
-    """Return the audio as mono int16 samples at ``sample_rate``.
+) -> Decoded:
+    """Decode ``src`` into ``pcm_path`` (and an MP3 copy into ``playable_path`` if given).
 
     ``progress`` receives the decoded fraction of ``expected_seconds``.
     """
-    cmd = [ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error"]
-    cmd += [*ffmpeg.input_args(path), "-map", "0:a:0"]
-    cmd += ["-ac", "1", "-ar", str(sample_rate), "-f", "s16le", "pipe:1"]
-    first_seconds = min(expected_seconds or 60, FIRST_BUFFER_SECONDS)
-    buffer = bytearray(int(first_seconds * sample_rate * 2 * 1.02) + READ_BYTES)
-    filled = 0
-    timeout = PROBE_TIMEOUT + DEFAULT_MAX_SECONDS / DECODE_SPEED
-    with ffmpeg.running(cmd, timeout, stdout=subprocess.PIPE) as proc:
+    src = Path(src)
+    cmd = [ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    cmd += [*ffmpeg.input_args(src), "-map", "0:a:0"]
+    cmd += ["-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "pipe:1"]
+    speed = DECODE_SPEED
+    if playable_path is not None:
+        cmd += ["-map", "0:a:0", "-c:a", "libmp3lame", "-q:a", "4", "-f", "mp3"]
+        cmd += [str(playable_path)]
+        speed = ENCODE_SPEED
+    timeout = PROBE_TIMEOUT + DEFAULT_MAX_SECONDS / speed
+    meter = LevelMeter()
+    written = 0
+    odd = b""
+    with open(pcm_path, "wb") as out, start_ffmpeg(cmd, timeout) as proc:
+        # Each chunk read is the job's sign of life for the stall watchdog.
         for chunk in proc.chunks(READ_BYTES):
-            if filled + len(chunk) > len(buffer):
-                buffer.extend(bytes(max(len(chunk), len(buffer) // 2)))
-            buffer[filled : filled + len(chunk)] = chunk
-            filled += len(chunk)
+            chunk = odd + chunk
+            whole = len(chunk) - len(chunk) % SAMPLE_BYTES
+            chunk, odd = chunk[:whole], chunk[whole:]
+            out.write(chunk)
+            meter.feed(np.frombuffer(chunk, dtype="<i2"))
+            written += len(chunk)
             if progress and expected_seconds:
-                progress(min(1.0, filled / 2 / sample_rate / expected_seconds))
+                progress(min(1.0, written / SAMPLE_BYTES / SAMPLE_RATE / expected_seconds))
         code = proc.popen.wait()
         reason = proc.error_line()
     if code != 0:
-        raise AudioError(f"{Path(path).name}: ffmpeg could not decode it ({reason})")
-    filled -= filled % 2
-    return np.frombuffer(memoryview(buffer)[:filled], dtype=np.int16)
+        raise AudioError(f"{src.name}: ffmpeg could not decode it ({reason})")
+    return Decoded(PcmFile(pcm_path), meter.envelope(), meter.peaks())
 
 
-def to_float32(samples: np.ndarray) -> np.ndarray:
-    """int16 samples as float32 in [-1, 1], the form Whisper and Silero expect."""
-    return samples.astype(np.float32) / 32768.0
+def start_ffmpeg(cmd: list[str], timeout: float) -> AbstractContextManager[ffmpeg.Process]:
+    """Every full decode starts here, hardened as every ffmpeg run: the seam where tests
+    count them."""
+    return ffmpeg.running(cmd, timeout, stdout=subprocess.PIPE)

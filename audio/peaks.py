@@ -1,27 +1,21 @@
-"""Waveform peaks for the player's timeline strip."""
+"""Waveform peaks for the player's timeline strip, from the per-10 ms peaks of the decode."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from podalign.audio.decode import decode_pcm16
-
-PEAK_SAMPLE_RATE = 4000
+from podalign.audio.silence import FRAME_SECONDS
 
 
-def compute_peaks(path: Path | str, points_per_second: int = 20) -> list[float]:
-    """Peak level per 1/points_per_second of audio, scaled so the loudest is 1.
-
-    Decoding at 4 kHz keeps this cheap; the shape of speech survives it.
-    """
-    samples = decode_pcm16(path, sample_rate=PEAK_SAMPLE_RATE)
-    bucket = max(1, PEAK_SAMPLE_RATE // points_per_second)
-    count = -(-len(samples) // bucket)
-    padded = np.zeros(count * bucket, dtype=np.int32)
-    padded[: len(samples)] = np.abs(samples.astype(np.int32))
-    peaks = padded.reshape(count, bucket).max(axis=1).astype(np.float32)
-    loudest = float(peaks.max()) if count else 0.0
+def peaks_per_point(frame_peaks: np.ndarray, points_per_second: int = 20) -> list[float]:
+    """Peak level per 1/points_per_second of audio, scaled so the loudest is 1."""
+    frames_per_second = round(1 / FRAME_SECONDS)
+    count = -(-len(frame_peaks) * points_per_second // frames_per_second)
+    if count == 0:
+        return []
+    # Point i covers frames [i * 100 / pps, (i + 1) * 100 / pps): exact for any density.
+    firsts = np.arange(count) * frames_per_second // points_per_second
+    peaks = np.maximum.reduceat(frame_peaks, firsts).astype(np.float32)
+    loudest = float(peaks.max())
     if loudest > 0:
         peaks /= loudest
     return [round(float(p), 3) for p in peaks]

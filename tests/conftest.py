@@ -119,3 +119,25 @@ def episode(client, upload, run_jobs) -> dict:
     assert response.status_code == 202, response.json
     run_jobs()
     return client.get(response.json["url"] + "?words=1").json
+
+
+@pytest.fixture
+def counts(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Full decodes started and Whisper windows encoded so far."""
+    seen = {"decodes": 0, "windows": 0}
+    from faster_whisper import WhisperModel
+    from podalign.audio import decode
+
+    start, encode = decode.start_ffmpeg, WhisperModel.encode
+
+    def counted_start(cmd, timeout):
+        seen["decodes"] += 1
+        return start(cmd, timeout)
+
+    def counted_encode(self, features):
+        seen["windows"] += len(features)
+        return encode(self, features)
+
+    monkeypatch.setattr(decode, "start_ffmpeg", counted_start)
+    monkeypatch.setattr(WhisperModel, "encode", counted_encode)
+    return seen

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from podalign.aligner.acoustic import AcousticAligner, AcousticPool, Stretch
 from podalign.aligner.precise import sharpen_words
-from podalign.audio import SAMPLE_RATE, decode_pcm16
+from podalign.audio import PcmFile, decode_to_file
 from podalign.transcripts import parse_transcript
 from podalign.transcripts.model import TurnStatus
 from test_aligner_end_to_end import speech_bursts
@@ -22,8 +22,8 @@ ONSET_TOLERANCE = 0.05
 
 
 @pytest.fixture(scope="module")
-def samples():
-    return decode_pcm16(DIALOGUE)
+def pcm(tmp_path_factory: pytest.TempPathFactory) -> PcmFile:
+    return decode_to_file(DIALOGUE, tmp_path_factory.mktemp("acoustic") / "dialogue.pcm").pcm
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +31,11 @@ def dialogue():
     return parse_transcript((FIXTURES / "dialogue.txt").read_bytes(), "dialogue.txt")
 
 
-def test_a_turn_aligns_onto_its_burst_of_speech(samples, dialogue) -> None:
+def test_a_turn_aligns_onto_its_burst_of_speech(pcm, dialogue) -> None:
     onset, offset = speech_bursts(DIALOGUE)[1]
     words = [w.text for w in dialogue.turns[1].words]
     start = onset - 0.4
-    audio = samples[int(start * SAMPLE_RATE) : int((offset + 0.4) * SAMPLE_RATE)]
+    audio = pcm.span(start, offset + 0.4)
 
     placed = AcousticAligner().align(audio, start, words)
 
@@ -46,27 +46,27 @@ def test_a_turn_aligns_onto_its_burst_of_speech(samples, dialogue) -> None:
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
 
 
-def test_text_that_is_not_in_the_audio_is_not_aligned(samples) -> None:
+def test_text_that_is_not_in_the_audio_is_not_aligned(pcm) -> None:
     onset, offset = speech_bursts(DIALOGUE)[0]
-    audio = samples[int(onset * SAMPLE_RATE) : int(offset * SAMPLE_RATE)]
+    audio = pcm.span(onset, offset)
     words = "bananas are yellow and taste best with cream and sugar every single morning".split()
 
     assert AcousticAligner().align(audio, onset, words) is None
 
 
-def test_worker_processes_give_the_same_times_as_one_aligner(samples, dialogue) -> None:
+def test_worker_processes_give_the_same_times_as_one_aligner(pcm, dialogue) -> None:
     stretches = [
         Stretch(max(0.0, a - 0.3), b + 0.3, tuple(w.text for w in turn.words))
         for (a, b), turn in zip(speech_bursts(DIALOGUE), dialogue.turns, strict=True)
     ]
     with AcousticPool(workers=2) as pool:
-        in_workers = pool.align(samples, stretches)
+        in_workers = pool.align(pcm, stretches)
     with AcousticPool(workers=1) as pool:
-        alone = pool.align(samples, stretches)
+        alone = pool.align(pcm, stretches)
     assert in_workers == alone and all(a is not None for a in alone)
 
 
-def test_sharpening_moves_rough_word_times_onto_the_speech(samples, dialogue) -> None:
+def test_sharpening_moves_rough_word_times_onto_the_speech(pcm, dialogue) -> None:
     """Whisper-like times 0.15 s late everywhere come back onto the onsets."""
     bursts = speech_bursts(DIALOGUE)
     for turn, (onset, offset) in zip(dialogue.turns, bursts, strict=True):
@@ -78,9 +78,7 @@ def test_sharpening_moves_rough_word_times_onto_the_speech(samples, dialogue) ->
         turn.status = TurnStatus.ALIGNED
 
     with AcousticPool(workers=1) as pool:
-        checks = sharpen_words(
-            dialogue, len(samples) / SAMPLE_RATE, lambda s: pool.align(samples, s)
-        )
+        checks = sharpen_words(dialogue, pcm.duration, lambda s: pool.align(pcm, s))
 
     for turn, (onset, _) in zip(dialogue.turns, bursts, strict=True):
         # A soft first consonant ("Welcome") may start a few frames into the burst;

@@ -193,3 +193,27 @@ def test_model_id_names_the_bundled_model_stably_and_by_its_files(tmp_path: Path
     first = model_id(str(model_dir))
     (model_dir / "model.bin").write_bytes(b"x" * 11)
     assert model_id(str(model_dir)) != first
+
+
+def test_second_listens_are_kept_and_read_back(tmp_path: Path) -> None:
+    from podalign.aligner.cache import SecondListens
+    from podalign.aligner.forced import ForcedWord
+
+    path = tmp_path / "second.json.gz"
+    memo = SecondListens(path)
+    assert memo.heard == {} and memo.forced == {}
+    window = memo.window_key(1.2, 2.62)
+    forced = memo.forced_key(1.2, 2.62, ["Welcome", "to"])
+    memo.remember_heard(window, WORDS)
+    memo.remember_forced(forced, [ForcedWord(1.2, 1.6, 0.9)])
+    memo.remember_forced(memo.forced_key(1.2, 2.62, ["elsewhere"]), None)
+    memo.save()
+
+    again = SecondListens(path)
+    assert again.heard == {window: WORDS}
+    assert again.forced[forced] == [ForcedWord(1.2, 1.6, 0.9)]
+    assert again.forced[again.forced_key(1.2, 2.62, ["elsewhere"])] is None
+    assert forced != again.forced_key(1.2, 2.62, ["Welcome", "too"])
+
+    path.write_bytes(b"not gzip")
+    assert SecondListens(path).heard == {}

@@ -13,13 +13,14 @@ the fixtures are espeak speech separated by digital silence, so each turn is one
 from __future__ import annotations
 
 import copy
+import tempfile
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 from podalign.aligner import AlignmentError, align_transcript, pipeline
-from podalign.audio import decode_pcm16, loudness_envelope
+from podalign.audio import PcmFile, decode_to_file
 from podalign.transcripts import Transcript, TurnStatus, parse_transcript
 
 pytestmark = [pytest.mark.slow, pytest.mark.whisper]
@@ -30,7 +31,8 @@ ONSET_TOLERANCE = 0.25
 
 def speech_bursts(audio: Path, level_db: float = -50.0, gap: float = 0.5):
     """(start, end) of each stretch of sound, with pauses shorter than ``gap`` bridged."""
-    envelope = loudness_envelope(decode_pcm16(audio))
+    with tempfile.TemporaryDirectory() as folder:
+        envelope = decode_to_file(audio, Path(folder) / "audio.pcm").envelope
     loud = np.flatnonzero(envelope.db > level_db)
     bursts: list[list[float]] = []
     for frame in loud:
@@ -199,15 +201,16 @@ def test_a_transcript_of_notes_only_is_refused_before_any_work(
 
 
 @pytest.fixture(scope="module")
-def dialogue_samples() -> np.ndarray:
-    return decode_pcm16(FIXTURES / "dialogue.mp3")
+def dialogue_samples(tmp_path_factory: pytest.TempPathFactory) -> PcmFile:
+    folder = tmp_path_factory.mktemp("dialogue")
+    return decode_to_file(FIXTURES / "dialogue.mp3", folder / "audio.pcm").pcm
 
 
 BOB = "Thanks for having me. I have been building cloud software for 10 years.".split()
 UNRELATED = "My grandmother grew runner beans up bamboo canes along the fence.".split()
 
 
-def test_forced_alignment_places_words_that_are_there(dialogue_samples: np.ndarray) -> None:
+def test_forced_alignment_places_words_that_are_there(dialogue_samples: PcmFile) -> None:
     from podalign.aligner.forced import force_align
     from podalign.aligner.models import load_model
 
@@ -222,7 +225,7 @@ def test_forced_alignment_places_words_that_are_there(dialogue_samples: np.ndarr
     assert float(np.mean([w.probability for w in placed])) > 0.6
 
 
-def test_forced_alignment_doubts_words_that_are_not_there(dialogue_samples: np.ndarray) -> None:
+def test_forced_alignment_doubts_words_that_are_not_there(dialogue_samples: PcmFile) -> None:
     from podalign.aligner.forced import force_align
     from podalign.aligner.models import load_model
 
@@ -233,14 +236,16 @@ def test_forced_alignment_doubts_words_that_are_not_there(dialogue_samples: np.n
     assert force_align(load_model("tiny.en"), dialogue_samples, 6.8, 12.3, []) is None
 
 
-def second_listen(samples: np.ndarray):
+def second_listen(pcm: PcmFile):
+    from podalign.aligner.cache import SecondListens
     from podalign.aligner.models import load_model
     from podalign.aligner.rescue import Rescuer
 
-    return Rescuer(lambda: load_model("tiny.en"), lambda: samples, None)
+    memo = SecondListens(Path(tempfile.mkdtemp()) / "second.json.gz")
+    return Rescuer(lambda: load_model("tiny.en"), lambda: pcm, None, memo)
 
 
-def test_a_second_listen_finds_the_words_of_a_turn(dialogue_samples: np.ndarray) -> None:
+def test_a_second_listen_finds_the_words_of_a_turn(dialogue_samples: PcmFile) -> None:
     from podalign.aligner.timing import Span
 
     (found,) = second_listen(dialogue_samples)([Span(6.8, 12.3, BOB)])
@@ -252,7 +257,7 @@ def test_a_second_listen_finds_the_words_of_a_turn(dialogue_samples: np.ndarray)
 THANKS = "Right, thank you very much for that.".split()
 
 
-def test_a_second_listen_finds_no_words_in_silence(dialogue_samples: np.ndarray) -> None:
+def test_a_second_listen_finds_no_words_in_silence(dialogue_samples: PcmFile) -> None:
     from podalign.aligner.timing import Span
 
     # dialogue.mp3 is digital silence until 1.2 s.
@@ -261,18 +266,18 @@ def test_a_second_listen_finds_no_words_in_silence(dialogue_samples: np.ndarray)
 
 
 def test_a_cut_turn_in_a_long_pause_is_not_found(
-    dialogue_samples: np.ndarray, tmp_path: Path, recognition_cache: Path
+    dialogue_samples: PcmFile, tmp_path: Path, recognition_cache: Path
 ) -> None:
     # dialogue.mp3 with 2 s more silence between its first and second turns.
-    split = int(6.6 * 16000)
+    split = 6.6
     audio = tmp_path / "longer_pause.wav"
     with wave.open(str(audio), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(16000)
-        out.writeframes(dialogue_samples[:split].tobytes())
+        out.writeframes(dialogue_samples.span(0, split).tobytes())
         out.writeframes(np.zeros(2 * 16000, dtype=np.int16).tobytes())
-        out.writeframes(dialogue_samples[split:].tobytes())
+        out.writeframes(dialogue_samples.span(split, dialogue_samples.duration).tobytes())
     text = (FIXTURES / "dialogue.txt").read_text(encoding="utf-8")
     second = text.index("Bob Okafor:")
     text = f"{text[:second]}Alice Moreno: {' '.join(THANKS)}\n\n{text[second:]}"

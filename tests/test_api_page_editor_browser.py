@@ -191,7 +191,10 @@ def test_find_and_replace_with_a_preview(page, tmp_path: Path) -> None:
     wait_status(page, "Replaced 1 in 1 line")
 
     assert texts(page)[2] == "Great. Let us start with the basics of K8s and Helm."
-    assert page.inner_text("#replace-preview") == "No matches"
+    # The preview is redrawn after the status line, on the edit's next render.
+    page.wait_for_function(
+        "document.getElementById('replace-preview').textContent === 'No matches'"
+    )
     cues = downloaded_srt(page, tmp_path)
     assert any("K8s" in cue.content for cue in cues)
     assert not any("Kubernetes" in cue.content for cue in cues)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import wave
 from pathlib import Path
 
@@ -12,19 +13,41 @@ import pytest
 from podalign.audio import (
     SAMPLE_RATE,
     AudioError,
+    DecodedStore,
     Envelope,
-    compute_peaks,
-    decode_pcm16,
-    loudness_envelope,
-    make_browser_playable,
+    LevelMeter,
+    decode_and_make_playable,
+    decode_to_file,
     measure_audio,
+    peaks_per_point,
     probe_audio,
-    silence,
     to_float32,
 )
 from podalign.audio.ffmpeg import ffmpeg_exe, ffprobe_exe
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def decode_pcm16(path: Path, expected_seconds: float | None = None, progress=None) -> np.ndarray:
+    """All samples of ``path`` through the streaming decode, read back from its file."""
+    pcm_path = Path(tempfile.mkdtemp()) / "audio.pcm"
+    pcm = decode_to_file(path, pcm_path, expected_seconds=expected_seconds, progress=progress).pcm
+    samples = pcm.span(0, pcm.duration)
+    shutil.rmtree(pcm_path.parent)
+    return samples
+
+
+def loudness_envelope(samples: np.ndarray) -> Envelope:
+    meter = LevelMeter()
+    meter.feed(samples)
+    return meter.envelope()
+
+
+def compute_peaks(path: Path, points_per_second: int = 20) -> list[float]:
+    pcm_path = Path(tempfile.mkdtemp()) / "audio.pcm"
+    peaks = decode_to_file(path, pcm_path).peaks
+    shutil.rmtree(pcm_path.parent)
+    return peaks_per_point(peaks, points_per_second)
 
 
 def write_wav(
@@ -146,10 +169,6 @@ def test_decode_mixes_channels_down(tmp_path: Path) -> None:
     assert np.abs(samples).max() < 200  # the two channels cancel out
 
 
-def test_decode_at_another_rate(stereo_wav: Path) -> None:
-    assert len(decode_pcm16(stereo_wav, sample_rate=4000)) == pytest.approx(8000, abs=8)
-
-
 def test_decode_the_fixtures_to_their_measured_length() -> None:
     for name in ("dialogue.mp3", "music_intro.ogg"):
         info = measure_audio(FIXTURES / name)
@@ -157,8 +176,8 @@ def test_decode_the_fixtures_to_their_measured_length() -> None:
         assert len(samples) / SAMPLE_RATE == pytest.approx(info.duration, abs=0.06), name
 
 
-def test_decode_longer_than_expected_grows_its_buffer(tmp_path: Path) -> None:
-    # 40 s is more than the buffer sized for the 0.1 s the caller expected.
+def test_decode_a_long_file_exactly(tmp_path: Path) -> None:
+    # 40 s is many pipe reads; the samples come back as they went in.
     path = write_wav(tmp_path / "long.wav", [tone(40.0, 16000, 0.3)], rate=16000)
     samples = decode_pcm16(path, expected_seconds=0.1)
     assert len(samples) == 40 * SAMPLE_RATE
@@ -195,14 +214,17 @@ def test_envelope_levels_of_a_tone_and_of_silence() -> None:
     assert np.all(np.abs(env.db[100:] - -9.03) < 0.1)
 
 
-def test_envelope_blocks_give_the_same_levels(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_envelope_fed_in_odd_chunks_gives_the_same_levels() -> None:
     rng = np.random.default_rng(3)
     samples = (rng.normal(0, 3000, 3 * SAMPLE_RATE) * np.linspace(0, 1, 3 * SAMPLE_RATE)).astype(
         np.int16
     )
     whole = loudness_envelope(samples).db
-    monkeypatch.setattr(silence, "BLOCK_FRAMES", 7)
-    np.testing.assert_allclose(loudness_envelope(samples).db, whole, atol=1e-4)
+    meter = LevelMeter()
+    for first in range(0, len(samples), 1001):
+        meter.feed(samples[first : first + 1001])
+    np.testing.assert_allclose(meter.envelope().db, whole, atol=1e-4)
+    assert len(meter.peaks()) == len(whole)
 
 
 def test_envelope_of_the_dialogue_fixture_shows_its_leading_silence() -> None:
@@ -247,7 +269,28 @@ def test_peaks_of_the_fixture() -> None:
     assert max(peaks[:20]) < 0.01  # the second of silence before the first word
 
 
-# --- make_browser_playable ----------------------------------------------------------------
+# --- decode_and_make_playable -------------------------------------------------------------
+
+
+def make_browser_playable(src: Path, dst_dir: Path) -> Path | None:
+    store = DecodedStore(Path(tempfile.mkdtemp()))
+    try:
+        decoded, made = decode_and_make_playable(store, src, dst_dir)
+        assert decoded.pcm.duration > 0
+    finally:
+        shutil.rmtree(store.directory.parent)
+    return made
+
+
+def test_a_stored_decode_still_gets_its_playable_copy(tmp_path: Path) -> None:
+    source = write_wav(tmp_path / "studio.wav", [tone(2.0, 44100)] * 2, sample_width=3)
+    store = DecodedStore(tmp_path / "cache")
+    store.get(source)
+    out = tmp_path / "out"
+    out.mkdir()
+    decoded, made = decode_and_make_playable(store, source, out)
+    assert made == out / "playable.mp3" and probe_audio(made).codec == "mp3"
+    assert decoded.pcm.duration == pytest.approx(2.0, abs=0.01)
 
 
 @pytest.mark.parametrize("name", ["dialogue.mp3", "music_intro.ogg"])

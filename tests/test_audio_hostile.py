@@ -13,9 +13,10 @@ import pytest
 from podalign.audio import (
     AudioError,
     AudioTooLong,
-    decode_pcm16,
+    DecodedStore,
+    decode_and_make_playable,
+    decode_to_file,
     ffmpeg,
-    make_browser_playable,
     measure_audio,
     probe_audio,
 )
@@ -54,11 +55,12 @@ def test_an_hls_playlist_naming_a_server_file_is_refused(tmp_path: Path, segment
     playlist = hls_playlist(tmp_path / "episode.mp3", segment, repeats=30)
     with pytest.raises(AudioError, match="hls files are not accepted"):
         measure_audio(playlist)
-    for run in (probe_audio, decode_pcm16):
-        with pytest.raises(AudioError):
-            run(playlist)
     with pytest.raises(AudioError):
-        make_browser_playable(playlist, tmp_path)
+        probe_audio(playlist)
+    with pytest.raises(AudioError):
+        decode_to_file(playlist, tmp_path / "decoded.pcm")
+    with pytest.raises(AudioError):
+        decode_and_make_playable(DecodedStore(tmp_path / "cache"), playlist, tmp_path)
     assert not (tmp_path / "playable.mp3").exists()
 
 
@@ -98,12 +100,14 @@ def test_a_claimed_duration_never_decides_memory(tmp_path: Path) -> None:
     assert info.duration < 1
     tracemalloc.start()
     try:
-        samples = decode_pcm16(liar, expected_seconds=probe_audio(liar).duration)
+        decoded = decode_to_file(
+            liar, tmp_path / "liar.pcm", expected_seconds=probe_audio(liar).duration
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert len(samples) < 16000
-    # Five hours at 16 kHz would be 576 MB; the buffer starts at ten minutes at most.
+    assert decoded.pcm.count < 16000
+    # Five hours at 16 kHz would be 576 MB; the samples go to a file as they come.
     assert peak < 25 << 20
 
 

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import wave
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 import srt
 import webvtt
-from podalign.audio import decode_pcm16, loudness_envelope
+from podalign.audio import decode_to_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIALOGUE = FIXTURES / "dialogue.mp3"
@@ -71,7 +72,8 @@ def transcript_turns(path: Path) -> list[tuple[str, list[str]]]:
 
 def onsets(audio: Path, level_db: float = -50.0, gap: float = 0.5) -> list[float]:
     """Where each burst of sound starts, pauses shorter than ``gap`` bridged."""
-    envelope = loudness_envelope(decode_pcm16(audio))
+    with tempfile.TemporaryDirectory() as folder:
+        envelope = decode_to_file(audio, Path(folder) / "audio.pcm").envelope
     loud = np.flatnonzero(envelope.db > level_db) * envelope.frame_seconds
     starts = [float(loud[0])]
     starts += [float(b) for a, b in zip(loud, loud[1:], strict=False) if b - a > gap]
