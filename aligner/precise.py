@@ -1,9 +1,10 @@
 """The precision stage: each found turn's words forced-aligned at the phone level.
 
 After the text matching every found turn has a window; the acoustic
-aligner places the turn's words inside it, a little wider than the turn.
-A turn it cannot align whole (text that is not in the audio, a wrong
-window) is tried again sentence by sentence. A word keeps its Whisper time
+aligner places the turn's words inside it, in pieces of whole sentences,
+each a little wider than its words. A piece it cannot align whole (text
+that is not in the audio, a wrong window) is tried again sentence by
+sentence. A word keeps its Whisper time
 where the acoustic aligner did not place it or placed it far from where
 Whisper heard it: that is a different pairing, not a finer time.
 """
@@ -20,6 +21,9 @@ from podalign.transcripts.model import SENTENCE_END, Transcript, Turn, TurnStatu
 Aligner = Callable[[Sequence[Stretch]], list[Alignment | None]]
 
 MARGIN_SECONDS = 0.3
+# A turn is aligned in pieces of whole sentences about this long: the aligner's work grows
+# faster than the length of what it aligns, and a piece that fails costs only itself.
+PIECE_SECONDS = 20.0
 # A word start the aligner moved further than this from Whisper's is another pairing.
 AGREE_SECONDS = 0.5
 # Closer than this, the aligner and Whisper heard the word in the same place.
@@ -59,26 +63,49 @@ class TurnCheck:
 def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> dict[int, TurnCheck]:
     """Move found turns' words onto their acoustic times, in place; what was found, by turn."""
     turns = [t for t in transcript.turns if _is_timed(t)]
-    pieces = [_spoken(t) for t in turns]
-    placed = align([_stretch(words, duration) for words in pieces])
+    spoken = [_spoken(t) for t in turns]
+    pieces = [(at, piece) for at, words in enumerate(spoken) for piece in _pieces(words)]
+    found: list[dict[int, AcousticWord]] = [{} for _ in turns]
     retry: list[tuple[int, list[Word]]] = []
-    for position, (words, alignment) in enumerate(zip(pieces, placed, strict=True)):
+    placed = align([_stretch(words, duration) for _, words in pieces])
+    for (position, words), alignment in zip(pieces, placed, strict=True):
         if alignment is None:
-            retry += [(position, sentence) for sentence in _sentences(words)]
-    found: list[dict[int, AcousticWord]] = [
-        {id(w): a for w, a in zip(words, alignment or [], strict=False) if a is not None}
-        for words, alignment in zip(pieces, placed, strict=True)
-    ]
+            sentences = _sentences(words)
+            if len(sentences) > 1:
+                retry += [(position, sentence) for sentence in sentences]
+            continue
+        _collect(found[position], words, alignment)
     if retry:
         again = align([_stretch(words, duration) for _, words in retry])
         for (position, words), alignment in zip(retry, again, strict=True):
-            for word, place in zip(words, alignment or [], strict=False):
-                if place is not None:
-                    found[position][id(word)] = place
+            _collect(found[position], words, alignment or [])
     return {
         turn.index: _apply(turn, words, places)
-        for turn, words, places in zip(turns, pieces, found, strict=True)
+        for turn, words, places in zip(turns, spoken, found, strict=True)
     }
+
+
+def _collect(found: dict[int, AcousticWord], words: list[Word], alignment: Alignment) -> None:
+    for word, place in zip(words, alignment, strict=False):
+        if place is not None:
+            found[id(word)] = place
+
+
+def _pieces(words: list[Word]) -> list[list[Word]]:
+    """Whole sentences gathered until a piece lasts PIECE_SECONDS (by Whisper's times)."""
+    pieces: list[list[Word]] = []
+    for sentence in _sentences(words):
+        if pieces and _seconds(pieces[-1]) < PIECE_SECONDS:
+            pieces[-1] += sentence
+        else:
+            pieces.append(list(sentence))
+    return pieces
+
+
+def _seconds(words: list[Word]) -> float:
+    start = min(w.start for w in words if w.start is not None)
+    end = max(w.end for w in words if w.end is not None)
+    return end - start
 
 
 def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> TurnCheck:
