@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from podalign.aligner.acoustic import AcousticWord, Alignment
 from podalign.aligner.forced import ForcedWord
 from podalign.aligner.recognise import RecognisedWord
 from podalign.audio import Envelope, audio_digest
@@ -98,13 +99,15 @@ class SecondListens:
     """Second listens already made on one audio with one model, kept beside its recognition.
 
     A realignment of an edited transcript asks again about mostly the same
-    stretches; the answers are read back here instead of running Whisper.
+    stretches; the answers are read back here instead of running Whisper or
+    the acoustic aligner again.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.heard: dict[str, list[RecognisedWord]] = {}
         self.forced: dict[str, list[ForcedWord] | None] = {}
+        self.acoustic: dict[str, Alignment | None] = {}
         self._changed = False
         try:
             data = json.loads(gzip.decompress(path.read_bytes()))
@@ -113,9 +116,13 @@ class SecondListens:
                 k: None if v is None else [ForcedWord(**w) for w in v]
                 for k, v in data["forced"].items()
             }
+            self.acoustic = {
+                k: None if v is None else [None if w is None else AcousticWord(**w) for w in v]
+                for k, v in data.get("acoustic", {}).items()
+            }
         # Missing or damaged: listened to afresh.
         except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError):
-            self.heard, self.forced = {}, {}
+            self.heard, self.forced, self.acoustic = {}, {}, {}
 
     @staticmethod
     def window_key(start: float, end: float) -> str:
@@ -134,6 +141,10 @@ class SecondListens:
         self.forced[key] = words
         self._changed = True
 
+    def remember_acoustic(self, key: str, alignment: Alignment | None) -> None:
+        self.acoustic[key] = alignment
+        self._changed = True
+
     def save(self) -> None:
         if not self._changed:
             return
@@ -141,6 +152,10 @@ class SecondListens:
             "heard": {k: [asdict(w) for w in v] for k, v in self.heard.items()},
             "forced": {
                 k: None if v is None else [asdict(w) for w in v] for k, v in self.forced.items()
+            },
+            "acoustic": {
+                k: None if v is None else [None if w is None else asdict(w) for w in v]
+                for k, v in self.acoustic.items()
             },
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)

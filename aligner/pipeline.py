@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 from faster_whisper import WhisperModel
 from podalign.aligner import whisper_api
-from podalign.aligner.acoustic import AcousticPool
-from podalign.aligner.cache import Recognition, RecognitionCache
+from podalign.aligner.acoustic import AcousticPool, Alignment, Stretch
+from podalign.aligner.cache import Recognition, RecognitionCache, SecondListens
 from podalign.aligner.errors import AlignmentError
 from podalign.aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
 from podalign.aligner.precise import sharpen_words
@@ -77,7 +77,8 @@ def _align(
     second_listens.save()
     _check_belongs(timed, heard, duration)
     if language in ACOUSTIC_LANGUAGES:
-        sharpen_words(timed, duration, lambda stretches: acoustic.align(audio.pcm(), stretches))
+        sharpen_words(timed, duration, _remembered(acoustic, audio, second_listens))
+        second_listens.save()
     refine_turn_edges(
         timed,
         envelope,
@@ -86,6 +87,25 @@ def _align(
     )
     report("aligning", 1.0)
     return timed
+
+
+def _remembered(
+    acoustic: AcousticPool, audio: _StoredAudio, second_listens: SecondListens
+) -> Callable[[Sequence[Stretch]], list[Alignment | None]]:
+    """The acoustic aligner, asked only about stretches it has not aligned on this audio."""
+
+    def align(stretches: Sequence[Stretch]) -> list[Alignment | None]:
+        keys = [second_listens.forced_key(s.start, s.end, s.words) for s in stretches]
+        missing = [
+            (k, s) for k, s in zip(keys, stretches, strict=True) if k not in second_listens.acoustic
+        ]
+        if missing:
+            aligned = acoustic.align(audio.pcm(), [s for _, s in missing])
+            for (key, _), alignment in zip(missing, aligned, strict=True):
+                second_listens.remember_acoustic(key, alignment)
+        return [second_listens.acoustic[k] for k in keys]
+
+    return align
 
 
 class _StoredAudio:

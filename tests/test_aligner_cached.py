@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from podalign.aligner import align_transcript
+from podalign.aligner.acoustic import AcousticPool
 from podalign.transcripts import parse_transcript
 
 pytestmark = [pytest.mark.slow, pytest.mark.whisper]
@@ -41,3 +42,28 @@ def test_a_new_word_costs_a_listen_to_its_span_only(tmp_path: Path, counts) -> N
     # Its samples are read from the stored decode; one second listen, one forced alignment.
     assert counts["decodes"] == 1
     assert counts["windows"] - recognised <= 2
+
+
+def test_a_realignment_asks_the_acoustic_aligner_nothing_it_answered_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (FIXTURES / "music_intro_cut_turn.txt").read_text(encoding="utf-8")
+    asked: list[int] = []
+    align = AcousticPool.align
+
+    def counting(self: AcousticPool, pcm, stretches):  # type: ignore[no-untyped-def]
+        asked.append(len(stretches))
+        return align(self, pcm, stretches)
+
+    monkeypatch.setattr(AcousticPool, "align", counting)
+    first = align_transcript(
+        FIXTURES / "music_intro.ogg", parse_transcript(text.encode()), cache_dir=tmp_path
+    )
+    assert sum(asked) >= 2
+    asked.clear()
+    renamed = parse_transcript(text.replace("Bob Okafor", "Robert Okafor").encode())
+    again = align_transcript(FIXTURES / "music_intro.ogg", renamed, cache_dir=tmp_path)
+    assert asked == []
+    assert [[(w.start, w.end) for w in t.words] for t in again.turns] == [
+        [(w.start, w.end) for w in t.words] for t in first.turns
+    ]
