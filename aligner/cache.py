@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import tempfile
+import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -26,6 +28,12 @@ from podalign.audio import Envelope, audio_digest
 
 # Part of the key, so that a change to windowing or decoding invalidates old entries.
 RECOGNITION_VERSION = 3
+# An entry packed to travel between machines: member name -> suffix of the file here.
+PACKED_FILES = {"words.json.gz": ".json.gz", "envelope.npy": ".npy", "second.gz": ".second.gz"}
+REQUIRED_FILES = ("words.json.gz", "envelope.npy")
+# Far above a 6-hour episode's largest file (its second listens, a few MB), and a cap on
+# what a damaged or hostile zip can make us write.
+PACKED_MEMBER_BYTES = 256 << 20
 
 
 class Recognition(NamedTuple):
@@ -50,20 +58,59 @@ class RecognitionCache:
         return hashlib.sha256(label.encode()).hexdigest()[:32]
 
     def load(self, key: str) -> Recognition | None:
-        words_file = self.directory / f"{key}.json.gz"
-        envelope_file = self.directory / f"{key}.npy"
-        if not (words_file.is_file() and envelope_file.is_file()):
+        return _read_recognition(self.directory / f"{key}.json.gz", self.directory / f"{key}.npy")
+
+    def pack(self, key: str) -> bytes | None:
+        """The entry as one zip file, to send to another machine; None if there is none."""
+        if self.load(key) is None:
             return None
+        packed = io.BytesIO()
+        with zipfile.ZipFile(packed, "w") as bundle:
+            for member, suffix in PACKED_FILES.items():
+                path = self.directory / f"{key}{suffix}"
+                if path.is_file():
+                    bundle.write(path, member)
+        return packed.getvalue()
+
+    def unpack(self, key: str, packed: bytes) -> None:
+        """Store an entry that :meth:`pack` made on another machine, replacing this one's.
+
+        Raises ValueError, storing nothing, unless it is such an entry for the same format.
+        """
         try:
-            data = json.loads(gzip.decompress(words_file.read_bytes()))
-            words = [RecognisedWord(**w) for w in data["words"]]
-            envelope = Envelope(db=np.load(envelope_file))
-            duration = float(data["duration"])
-            language = data.get("language")
-        # A damaged entry (cut short, edited, from another version) is recognised afresh.
-        except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError):
-            return None
-        return Recognition(words, envelope, duration, language)
+            with zipfile.ZipFile(io.BytesIO(packed)) as bundle:
+                members = {info.filename: info for info in bundle.infolist()}
+                if not set(members) <= set(PACKED_FILES) or not set(REQUIRED_FILES) <= set(members):
+                    raise ValueError(f"a packed recognition holds {sorted(PACKED_FILES)}")
+                if any(info.file_size > PACKED_MEMBER_BYTES for info in members.values()):
+                    raise ValueError(f"a packed file is over {PACKED_MEMBER_BYTES >> 20} MiB")
+                contents = {name: bundle.read(name) for name in members}
+        # An encrypted or oddly compressed zip raises RuntimeError or NotImplementedError.
+        except (
+            zipfile.BadZipFile,
+            EOFError,
+            zlib.error,
+            RuntimeError,
+            NotImplementedError,
+        ) as error:
+            raise ValueError(f"not a packed recognition: {error}") from None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        unpacked = {
+            suffix: _unique_temporary(self.directory, suffix) for suffix in PACKED_FILES.values()
+        }
+        try:
+            for name, data in contents.items():
+                unpacked[PACKED_FILES[name]].write_bytes(data)
+            if _read_recognition(unpacked[".json.gz"], unpacked[".npy"]) is None:
+                raise ValueError("the packed recognition cannot be read")
+            if "second.gz" in contents:
+                SecondListens.read(unpacked[".second.gz"])
+            for name in contents:
+                suffix = PACKED_FILES[name]
+                unpacked.pop(suffix).replace(self.directory / f"{key}{suffix}")
+        finally:
+            for leftover in unpacked.values():
+                leftover.unlink(missing_ok=True)
 
     def second_listens(self, key: str) -> SecondListens:
         return SecondListens(self.directory / f"{key}.second.gz")
@@ -88,6 +135,21 @@ class RecognitionCache:
         tmp_words.replace(words_file)
 
 
+def _read_recognition(words_file: Path, envelope_file: Path) -> Recognition | None:
+    if not (words_file.is_file() and envelope_file.is_file()):
+        return None
+    try:
+        data = json.loads(gzip.decompress(words_file.read_bytes()))
+        words = [RecognisedWord(**w) for w in data["words"]]
+        envelope = Envelope(db=np.load(envelope_file, allow_pickle=False))
+        duration = float(data["duration"])
+        language = data.get("language")
+    # A damaged entry (cut short, edited, from another version) is recognised afresh.
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return Recognition(words, envelope, duration, language)
+
+
 def _unique_temporary(directory: Path, suffix: str) -> Path:
     """A fresh name per writer: two jobs on one audio may store at the same moment."""
     handle, name = tempfile.mkstemp(dir=directory, prefix=".", suffix=suffix)
@@ -110,19 +172,42 @@ class SecondListens:
         self.acoustic: dict[str, Alignment | None] = {}
         self._changed = False
         try:
+            self.heard, self.forced, self.acoustic = self.read(path)
+        # Missing or damaged: listened to afresh.
+        except ValueError:
+            pass
+
+    @staticmethod
+    def read(
+        path: Path,
+    ) -> tuple[
+        dict[str, list[RecognisedWord]],
+        dict[str, list[ForcedWord] | None],
+        dict[str, Alignment | None],
+    ]:
+        """What a file of second listens holds; ValueError if it is missing or damaged."""
+        try:
             data = json.loads(gzip.decompress(path.read_bytes()))
-            self.heard = {k: [RecognisedWord(**w) for w in v] for k, v in data["heard"].items()}
-            self.forced = {
+            heard = {k: [RecognisedWord(**w) for w in v] for k, v in data["heard"].items()}
+            forced = {
                 k: None if v is None else [ForcedWord(**w) for w in v]
                 for k, v in data["forced"].items()
             }
-            self.acoustic = {
+            acoustic = {
                 k: None if v is None else [None if w is None else AcousticWord(**w) for w in v]
                 for k, v in data.get("acoustic", {}).items()
             }
-        # Missing or damaged: listened to afresh.
-        except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError):
-            self.heard, self.forced, self.acoustic = {}, {}, {}
+        except (
+            OSError,
+            EOFError,
+            zlib.error,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+        ) as e:
+            raise ValueError(f"unreadable second listens: {e}") from None
+        return heard, forced, acoustic
 
     @staticmethod
     def window_key(start: float, end: float) -> str:

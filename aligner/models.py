@@ -11,6 +11,7 @@ from pathlib import Path
 
 from faster_whisper import WhisperModel
 from podalign.aligner.errors import AlignmentError
+from podalign.audio import audio_digest
 
 DEFAULT_MODEL = "tiny.en"
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
@@ -79,11 +80,11 @@ def _share_one_heap() -> None:
 
 
 def model_id(name: str) -> str:
-    """A stable identity for the recognition cache key."""
+    """A stable identity for the recognition cache key, the same on every machine that has
+    the same weights: a remote worker and the server must agree on it (api/remote.py)."""
     location = Path(resolve_model(name)) if name != "base" else Path("base")
     if location.is_dir():
-        stat = (location / "model.bin").stat()
-        return f"{location.name}-{stat.st_size}-{int(stat.st_mtime)}"
+        return f"{location.name}-{audio_digest(location / 'model.bin')[:16]}"
     return name
 
 

@@ -388,9 +388,10 @@ def _lost_from_the_queue(app: Flask, db: sqlite3.Connection) -> list[tuple[str, 
     return lost
 
 
-def hand_back(app: Flask, episode_id: str, revision: int) -> None:
-    """Re-queue a job this process stopped on shutdown. The attempt counts: a job that
-    keeps a worker until it is stopped must not come back for ever."""
+def hand_back(app: Flask, episode_id: str, revision: int) -> bool:
+    """Re-queue a job a worker stopped on shutdown; False if it was no longer running.
+    The attempt counts: a job that keeps a worker until it is stopped must not come back
+    for ever."""
     with app.app_context():
         db = storage.get_db()
         with storage.transaction(db):
@@ -400,10 +401,11 @@ def hand_back(app: Flask, episode_id: str, revision: int) -> None:
                 or episode.revision != revision
                 or episode.status is not EpisodeStatus.RUNNING
             ):
-                return
+                return False
             next_revision = storage.requeue(db, episode, attempts=episode.attempts)
     log.info("Handed %s back to the queue on shutdown", episode_id)
     enqueue(app, episode_id, next_revision)
+    return True
 
 
 def is_orphan(worker: str | None, heartbeat_at: float | None, now: float) -> bool:

@@ -1,11 +1,11 @@
 """`podalign worker --server URL --token T`: a worker that shares nothing with the server
 but the Redis queue.
 
-It takes align jobs from Redis, fetches each job's audio and transcript from
-the server over HTTP with the worker token, aligns them with a recognition
-cache of its own, and sends back the playable copy and the result (or the
-error). The server's side is api/worker_api.py; only the server writes its
-database and data dir.
+It takes align jobs from Redis, fetches each job's audio, transcript and (when
+the server has one) cached recognition over HTTP with the worker token, aligns
+them, and sends back the playable copy, what Whisper heard and the result (or
+the error); on SIGTERM it hands a running job back at once. The server's side
+is api/worker_api.py; only the server writes its database and data dir.
 """
 
 from __future__ import annotations
@@ -16,14 +16,19 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from huey import RedisHuey
+from huey.signals import SIGNAL_INTERRUPTED
 from podalign.aligner import AlignmentError, align_transcript
+from podalign.aligner.cache import RecognitionCache
+from podalign.aligner.models import model_id
 from podalign.api import jobs
 from podalign.audio import AudioError, DecodedStore, decode_and_make_playable, ffmpeg
+from podalign.audio.playable import is_browser_playable
 from podalign.transcripts import TranscriptError, parse_transcript
 
 log = logging.getLogger(__name__)
@@ -51,6 +56,18 @@ class Server:
     def put_file(self, path: str, source: Path) -> None:
         with source.open("rb") as data:
             self._open("PUT", path, data, "audio/mpeg", source.stat().st_size).read()
+
+    def put_bytes(self, path: str, data: bytes, content_type: str) -> None:
+        self._open("PUT", path, data, content_type, len(data)).read()
+
+    def get_bytes_if_any(self, path: str) -> bytes | None:
+        """The body, or None where the server has nothing (404)."""
+        try:
+            return self._open("GET", path).read()
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return None
+            raise
 
     def download(self, path: str, target: Path) -> None:
         response = self._open("GET", path)
@@ -101,6 +118,13 @@ def run_remote_worker(
         ),
     )
 
+    @huey.signal(SIGNAL_INTERRUPTED)
+    def interrupted(_signal: str, task) -> None:
+        if task.name == "align_episode":
+            episode_id, revision = task.args
+            ffmpeg.stop(jobs.job_owner(episode_id, revision))
+            hand_back(remote, episode_id, revision)
+
     log.info("podalign worker for %s (%s job worker(s), files in %s)", server, workers, work_dir)
     try:
         huey.create_consumer(workers=workers, worker_type="thread").run()
@@ -126,6 +150,8 @@ def align_remotely(
         log.info("Skipping %s revision %s: deleted, superseded or taken", episode_id, revision)
         return
     query = f"?revision={revision}"
+    recognition = f"{episode_id}/recognition{query}&model={urllib.parse.quote(model_id(model))}"
+    cache_dir = work_dir / "cache"
     reporter = RemoteReporter(server, episode_id, revision, stall_seconds)
     with tempfile.TemporaryDirectory(dir=work_dir, prefix="job-") as folder:
         audio = Path(folder) / Path(claimed["audio_file"]).name
@@ -133,13 +159,18 @@ def align_remotely(
             server.download(f"{episode_id}/audio{query}", audio)
             transcript_path = Path(folder) / "transcript"
             server.download(f"{episode_id}/transcript{query}", transcript_path)
+            cache = RecognitionCache(cache_dir)
+            key = cache.key(audio, model_id(model), None)
+            fetch_recognition(server, recognition, cache, key)
             reporter.start()
             try:
                 with ffmpeg.owned_by(reporter.owner):
-                    if claimed["needs_playable"]:
-                        # The same decoding pass the aligner then reads from the store.
+                    # Browsers play most uploads as they are; a copy for the rest comes from
+                    # the decoding pass the aligner then reads from the store. A realignment
+                    # with the server's recognition may need no decode at all.
+                    if claimed["needs_playable"] and not is_browser_playable(audio):
                         _, playable = decode_and_make_playable(
-                            DecodedStore(work_dir / "cache"), audio, folder
+                            DecodedStore(cache_dir), audio, folder
                         )
                         if playable is not None:
                             server.put_file(f"{episode_id}/playable{query}", playable)
@@ -150,11 +181,15 @@ def align_remotely(
                         audio,
                         transcript,
                         model=model,
-                        cache_dir=work_dir / "cache",
+                        cache_dir=cache_dir,
                         progress=reporter.progress,
                     )
             finally:
                 reporter.stop()
+            # Before the result: once the episode is done, the editor re-times from it.
+            packed = cache.pack(key)
+            if packed is not None:
+                server.put_bytes(recognition, packed, "application/zip")
             server.post(f"{episode_id}/result", {"revision": revision, "result": result.to_dict()})
             log.info("Aligned %s", episode_id)
         except (Superseded, ffmpeg.Stopped):
@@ -164,6 +199,33 @@ def align_remotely(
         except Exception:
             log.exception("Aligning %s failed", episode_id)
             _report_failure(server, episode_id, revision, jobs.UNEXPECTED)
+
+
+def fetch_recognition(server: Server, path: str, cache: RecognitionCache, key: str) -> None:
+    """Take the server's cached recognition of this audio, if it has one: a realignment
+    then runs no Whisper pass here either."""
+    packed = server.get_bytes_if_any(path)
+    if packed is None:
+        return
+    try:
+        cache.unpack(key, packed)
+    except ValueError as error:
+        log.warning("Ignoring the server's cached recognition: %s", error)
+        return
+    log.info("Using the server's cached recognition for %s", path.split("/", 1)[0])
+
+
+def hand_back(server: Server, episode_id: str, revision: int) -> None:
+    """On shutdown: give the job back to the queue now, not when its lease runs out."""
+    try:
+        server.post(f"{episode_id}/handback", {"revision": revision})
+        log.info("Handed %s back to the server on shutdown", episode_id)
+    except Superseded:
+        pass
+    except OSError as error:
+        log.warning(
+            "Could not hand %s back (%s); it is re-queued after its lease", episode_id, error
+        )
 
 
 def _report_failure(server: Server, episode_id: str, revision: int, message: str) -> None:

@@ -15,12 +15,15 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
+from podalign.aligner.cache import RecognitionCache
 from podalign.api import files, jobs, storage
 from podalign.api.storage import Episode, EpisodeStatus, get_db
 from podalign.transcripts.model import Transcript
 
 bp = Blueprint("worker", __name__, url_prefix="/api/worker/episodes/<episode_id>")
 
+# Bigger than any packed recognition of a 6-hour episode (a few MB), and read no further.
+PACKED_RECOGNITION_BYTES = 256 << 20
 GONE = "Superseded: the episode was deleted, re-queued or re-aligned."
 
 
@@ -76,6 +79,41 @@ def playable(episode_id: str) -> dict:
     return {"ok": True}
 
 
+@bp.get("/recognition")
+def recognition(episode_id: str) -> Response:
+    """The server's cached recognition of the episode's audio with the worker's model, if any,
+    so a worker realigning an edited transcript runs no Whisper pass."""
+    episode = _running(episode_id, _int(request.args.get("revision")))
+    cache, key = _recognition_entry(episode)
+    packed = cache.pack(key)
+    if packed is None:
+        abort(404, "No recognition of this audio with this model is cached here.")
+    return Response(packed, mimetype="application/zip")
+
+
+@bp.put("/recognition")
+def store_recognition(episode_id: str) -> dict:
+    """Keep what the worker heard, for the next realignment and for the editor's re-timing."""
+    episode = _running(episode_id, _int(request.args.get("revision")))
+    if (request.content_length or 0) > PACKED_RECOGNITION_BYTES:
+        abort(413, f"A packed recognition may be at most {PACKED_RECOGNITION_BYTES >> 20} MiB.")
+    cache, key = _recognition_entry(episode)
+    try:
+        cache.unpack(key, request.stream.read(PACKED_RECOGNITION_BYTES + 1))
+    except ValueError as error:
+        abort(400, f"Send the recognition as the worker packs it: {error}.")
+    return {"ok": True}
+
+
+@bp.post("/handback")
+def handback(episode_id: str) -> dict:
+    """A worker stopping mid-job gives it back at once rather than after its lease runs out."""
+    body = _body()
+    if not jobs.hand_back(current_app, episode_id, _revision(body)):
+        abort(409, GONE)
+    return {"ok": True}
+
+
 @bp.post("/result")
 def result(episode_id: str) -> dict:
     body = _body()
@@ -111,6 +149,14 @@ def _running(episode_id: str, revision: int) -> Episode:
 
 def _folder(episode: Episode) -> Path:
     return files.episode_dir(current_app.config["DATA_DIR"], episode.id)
+
+
+def _recognition_entry(episode: Episode) -> tuple[RecognitionCache, str]:
+    model = request.args.get("model", "")
+    if not model or len(model) > 200:
+        abort(400, "Name the worker's model as ?model=<its model id>.")
+    cache = RecognitionCache(Path(current_app.config["CACHE_DIR"]))
+    return cache, cache.key(_folder(episode) / episode.audio_file, model, None)
 
 
 def _body() -> dict:

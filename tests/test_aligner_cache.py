@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -191,8 +193,13 @@ def test_model_id_names_the_bundled_model_stably_and_by_its_files(tmp_path: Path
     model_dir.mkdir()
     (model_dir / "model.bin").write_bytes(b"x" * 10)
     first = model_id(str(model_dir))
-    (model_dir / "model.bin").write_bytes(b"x" * 11)
+    (model_dir / "model.bin").write_bytes(b"y" * 10)
     assert model_id(str(model_dir)) != first
+    # Named by content, not by file date: another install of the same weights agrees.
+    copy = tmp_path / "elsewhere" / "custom"
+    copy.mkdir(parents=True)
+    (copy / "model.bin").write_bytes(b"y" * 10)
+    assert model_id(str(copy)) == model_id(str(model_dir))
 
 
 def test_second_listens_are_kept_and_read_back(tmp_path: Path) -> None:
@@ -217,3 +224,58 @@ def test_second_listens_are_kept_and_read_back(tmp_path: Path) -> None:
 
     path.write_bytes(b"not gzip")
     assert SecondListens(path).heard == {}
+
+
+def test_an_entry_packed_here_unpacks_elsewhere_with_its_second_listens(
+    cache: RecognitionCache, audio_file: Path, envelope: Envelope, tmp_path: Path
+) -> None:
+    key = stored_entry(cache, audio_file, envelope)
+    listens = cache.second_listens(key)
+    listens.remember_heard(listens.window_key(1.2, 2.62), WORDS)
+    listens.save()
+    elsewhere = RecognitionCache(tmp_path / "other-machine")
+    elsewhere.unpack(key, cache.pack(key))
+    assert elsewhere.load(key) is not None and elsewhere.load(key).words == WORDS
+    assert elsewhere.second_listens(key).heard == listens.heard
+    assert sorted(p.name for p in elsewhere.directory.iterdir()) == [
+        f"{key}.json.gz",
+        f"{key}.npy",
+        f"{key}.second.gz",
+    ]
+
+
+def test_nothing_to_pack_without_an_entry(cache: RecognitionCache, audio_file: Path) -> None:
+    assert cache.pack(cache.key(audio_file, "tiny.en", None)) is None
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as bundle:
+        for name, data in members.items():
+            bundle.writestr(name, data)
+    return packed.getvalue()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["not a zip", "foreign member", "words missing", "unreadable words", "unreadable listens"],
+)
+def test_a_damaged_or_foreign_pack_is_refused_and_stores_nothing(
+    cache: RecognitionCache, audio_file: Path, envelope: Envelope, tmp_path: Path, damage: str
+) -> None:
+    key = stored_entry(cache, audio_file, envelope)
+    with zipfile.ZipFile(io.BytesIO(cache.pack(key))) as bundle:
+        good = {name: bundle.read(name) for name in bundle.namelist()}
+    packed = {
+        "not a zip": b"PK\x03\x04 cut short",
+        "foreign member": zipped({**good, "../../etc/cron.d/x": b"* * * * * root sh"}),
+        "words missing": zipped({"envelope.npy": good["envelope.npy"]}),
+        "unreadable words": zipped({**good, "words.json.gz": gzip.compress(b"{not json")}),
+        "unreadable listens": zipped({**good, "second.gz": b"not gzip"}),
+    }[damage]
+    elsewhere = RecognitionCache(tmp_path / "other-machine")
+    with pytest.raises(ValueError):
+        elsewhere.unpack(key, packed)
+    assert elsewhere.load(key) is None
+    assert not elsewhere.directory.exists() or not list(elsewhere.directory.iterdir())
+    assert not (tmp_path / "etc").exists()

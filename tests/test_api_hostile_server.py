@@ -275,9 +275,19 @@ def test_soak_twenty_uploads_good_and_hostile_with_a_sigkill(processes, tmp_path
     )
 
 
+def same_origin_post(base: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Origin": base},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
 @pytest.mark.redis
 def test_a_remote_worker_needs_nothing_shared_but_redis(processes, tmp_path, redis_url):  # noqa: F811
-    data_dir, worker_dir = tmp_path / "server-data", tmp_path / "worker-own"
+    data_dir = tmp_path / "server-data"
     env = {"PODALIGN_REDIS_URL": redis_url, "PODALIGN_WORKER_TOKEN": TOKEN}
     server = Server(data_dir, "--workers", "0", env=env)
     processes.append(server)
@@ -291,16 +301,55 @@ def test_a_remote_worker_needs_nothing_shared_but_redis(processes, tmp_path, red
         "Content-Length: 20\n\n",
     )
     assert status == 401
-    worker = Process(
-        ["worker", "--server", server.base, "--token", TOKEN, "--data-dir", str(worker_dir)],
-        tmp_path / "worker.log",
-        {"PODALIGN_REDIS_URL": redis_url},
-    )
-    processes.append(worker)
+
+    def worker(name: str) -> Process:
+        started = Process(
+            [
+                "worker",
+                "--server",
+                server.base,
+                "--token",
+                TOKEN,
+                "--data-dir",
+                str(tmp_path / name),
+            ],
+            tmp_path / f"{name}.log",
+            {"PODALIGN_REDIS_URL": redis_url},
+        )
+        processes.append(started)
+        return started
+
+    # A worker stopped mid-job hands it back at once, not when its 90 s lease runs out.
+    first = worker("worker-a")
+    server.wait_for(accepted["url"], {"running"}, timeout=60, poll=0.02)
+    assert first.stop(signal.SIGTERM) == 0
+    handed_back = time.monotonic()
+    server.wait_for(accepted["url"], {"queued"}, timeout=5, poll=0.05)
+    assert time.monotonic() - handed_back < 5
+    assert b"Handed " + accepted["id"].encode() + b" back" in first.output()
+    assert attempts(data_dir, accepted["id"]) == 1
+
+    second = worker("worker-b")
     episode = server.wait_for(accepted["url"], {"done", "failed"})
     assert episode["status"] == "done", episode["error"]
+    assert attempts(data_dir, accepted["id"]) == 2
     assert all(turn["start"] is not None for turn in episode["transcript"]["turns"])
-    assert b"Aligned " + accepted["id"].encode() in worker.output()
-    # The worker kept no database and no episode files: only its own recognition cache.
-    assert sorted(path.name for path in worker_dir.iterdir()) == ["cache"]
-    assert worker.stop() == 0
+    assert b"Aligned " + accepted["id"].encode() in second.output()
+    # The worker kept no database and no episode files: only its own cache.
+    assert sorted(path.name for path in (tmp_path / "worker-b").iterdir()) == ["cache"]
+    # The server keeps what the worker heard, for the editor and for the next realignment.
+    assert list((data_dir / "cache" / "recognition").glob("*.json.gz"))
+    assert second.stop() == 0
+
+    # A worker that never saw this audio realigns it from the server's recognition:
+    # no decode, so no Whisper pass.
+    third = worker("worker-c")
+    same_origin_post(server.base, f"{accepted['url']}/realign", {"revision": episode["revision"]})
+    realigned = server.wait_for(accepted["url"], {"done", "failed"})
+    assert realigned["status"] == "done", realigned["error"]
+    assert realigned["revision"] > episode["revision"]
+    assert b"Using the server's cached recognition" in third.output()
+    assert not list((tmp_path / "worker-c" / "cache").glob("audio/*.pcm"))
+    starts = [turn["start"] for turn in realigned["transcript"]["turns"]]
+    assert starts == [turn["start"] for turn in episode["transcript"]["turns"]]
+    assert third.stop() == 0
