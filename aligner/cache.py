@@ -60,6 +60,11 @@ class RecognitionCache:
     def load(self, key: str) -> Recognition | None:
         return _read_recognition(self.directory / f"{key}.json.gz", self.directory / f"{key}.npy")
 
+    def forget(self, key: str) -> None:
+        """Delete the entry and its second listens, if any."""
+        for suffix in PACKED_FILES.values():
+            (self.directory / f"{key}{suffix}").unlink(missing_ok=True)
+
     def pack(self, key: str) -> bytes | None:
         """The entry as one zip file, to send to another machine; None if there is none."""
         if self.load(key) is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import secrets
@@ -9,6 +10,8 @@ import sqlite3
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
+from podalign.aligner.cache import RecognitionCache
+from podalign.aligner.models import model_id
 from podalign.api import files, jobs, search_index, storage, uploads
 from podalign.api.auth import require_token
 from podalign.api.damage import Damaged
@@ -18,7 +21,7 @@ from podalign.api.peaks import ensure_peaks
 from podalign.api.publish import export_options
 from podalign.api.serialize import EXPORTS, accepted, detail, load_transcript, slugify, summary
 from podalign.api.storage import Episode, EpisodeStatus, get_db, transaction
-from podalign.audio import AudioError, DecodedStore, ffmpeg
+from podalign.audio import AudioError, DecodedStore, audio_digest, ffmpeg
 from podalign.transcripts import FORMATS, write_transcript
 
 log = logging.getLogger(__name__)
@@ -117,8 +120,27 @@ def delete(episode_id: str) -> tuple[str, int]:
     # A job running on it in this process has its ffmpeg runs killed now; one anywhere
     # else notices at its next progress write (within seconds) and stops the same way.
     ffmpeg.stop(jobs.job_owner(episode_id, episode.revision))
-    files.remove_tree(files.episode_dir(current_app.config["DATA_DIR"], episode_id))
+    folder = files.episode_dir(current_app.config["DATA_DIR"], episode_id)
+    _forget_what_was_heard(db, folder / episode.audio_file)
+    files.remove_tree(folder)
     return "", 204
+
+
+def _forget_what_was_heard(db: sqlite3.Connection, audio: Path) -> None:
+    """A deleted episode's audio leaves no decoded copy and no recognition in the cache,
+    unless another episode has the same audio."""
+    if not audio.is_file():
+        return
+    size, data_dir = audio.stat().st_size, current_app.config["DATA_DIR"]
+    for other_id, other_file in storage.audio_files(db).items():
+        other = files.episode_dir(data_dir, other_id) / other_file
+        with contextlib.suppress(OSError):
+            if other.stat().st_size == size and audio_digest(other) == audio_digest(audio):
+                return
+    cache_dir = Path(current_app.config["CACHE_DIR"])
+    DecodedStore(cache_dir).forget(audio)
+    cache = RecognitionCache(cache_dir)
+    cache.forget(cache.key(audio, model_id(current_app.config["MODEL"]), None))
 
 
 @bp.get("/episodes/<episode_id>/audio")

@@ -41,6 +41,22 @@ def remove_stale_uploads(data_dir: str | Path, max_age: float = 24 * 3600) -> No
             remove_tree(path)
 
 
+def remove_orphan_episode_dirs(
+    data_dir: str | Path, known_ids: set[str], max_age: float = 600
+) -> list[str]:
+    """Delete episode folders with no database row, left by a crash between moving an
+    accepted upload into place and writing its row; returns their ids. Only ones older
+    than ``max_age``: a young folder may be an upload whose row is being written right
+    now, waiting up to 30 s for SQLite's write lock."""
+    cutoff = time.time() - max_age
+    removed = []
+    for path in episodes_dir(data_dir).glob("*"):
+        if path.is_dir() and path.name not in known_ids and path.stat().st_mtime < cutoff:
+            remove_tree(path)
+            removed.append(path.name)
+    return removed
+
+
 def save_stream(stream: IO[bytes], path: Path) -> int:
     """Copy an upload to ``path`` in chunks, so large audio never sits in memory."""
     with _atomic(path) as out:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import waitress
 from flask import Flask
-from podalign.api import files, jobs
+from podalign.api import files, jobs, storage
 from podalign.api.app import DEFAULTS, create_app, env_config
 from podalign.api.early import gated_channel
 from podalign.api.gate import allowed_hosts
@@ -39,7 +39,7 @@ def run_serve(args: argparse.Namespace) -> int:
         app.config["DATA_DIR"],
         args.workers,
     )
-    files.remove_stale_uploads(app.config["DATA_DIR"])
+    _remove_leftovers(app)
     jobs.recover_orphans(app)
     jobs.start_recovery(app)
     if args.workers < 1:
@@ -52,6 +52,19 @@ def run_serve(args: argparse.Namespace) -> int:
     _consume(app, args.workers)
     server.close()
     return 0
+
+
+def _remove_leftovers(app: Flask) -> None:
+    """What a crash (even SIGKILL) mid-upload can leave: staging dirs, and episode folders
+    whose row was never written."""
+    data_dir = app.config["DATA_DIR"]
+    files.remove_stale_uploads(data_dir)
+    with app.app_context():
+        known = storage.episode_ids(storage.get_db())
+    for episode_id in files.remove_orphan_episode_dirs(data_dir, known):
+        log.warning(
+            "Removed the folder of episode %s: an interrupted upload, with no row", episode_id
+        )
 
 
 def run_worker(args: argparse.Namespace) -> int:

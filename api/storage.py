@@ -196,6 +196,15 @@ def list_episodes(db: sqlite3.Connection, limit: int, offset: int) -> tuple[list
     return [Episode.from_row(row) for row in rows], total
 
 
+def audio_files(db: sqlite3.Connection) -> dict[str, str]:
+    """Each episode's id and the name of its uploaded audio file in its folder."""
+    return dict(db.execute("SELECT id, audio_file FROM episodes").fetchall())
+
+
+def episode_ids(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT id FROM episodes")}
+
+
 def running_episodes(db: sqlite3.Connection) -> list[Episode]:
     return _select(db, "status = ?", (EpisodeStatus.RUNNING.value,))
 

@@ -95,6 +95,11 @@ class DecodedStore:
         partial_levels.replace(levels_file)
         return Decoded(PcmFile(pcm_file), decoded.envelope, decoded.peaks)
 
+    def forget(self, src: Path | str) -> None:
+        """Delete the stored decode of ``src``, if any (a reader holding it open keeps it)."""
+        for path in self._paths(audio_digest(src)):
+            path.unlink(missing_ok=True)
+
     def _paths(self, digest: str) -> tuple[Path, Path]:
         return self.directory / f"{digest}.pcm", self.directory / f"{digest}.levels.npz"
 

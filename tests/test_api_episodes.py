@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+from podalign.aligner.cache import RecognitionCache
+from podalign.aligner.models import model_id
 from podalign.api import create_app, jobs, storage
-from podalign.api.files import remove_stale_uploads, staging_dir
+from podalign.api.files import remove_orphan_episode_dirs, remove_stale_uploads, staging_dir
+from podalign.audio import audio_digest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -296,3 +300,42 @@ def test_stale_upload_leftovers_are_removed(app):
     remove_stale_uploads(app.config["DATA_DIR"])
 
     assert not old.exists() and fresh.exists()
+
+
+def test_episode_folders_without_a_row_are_removed_once_surely_dead(app, upload):
+    data_dir = app.config["DATA_DIR"]
+    kept = upload().json["id"]
+    orphan, young = episode_dir(app, "crashed-before-its-row"), episode_dir(app, "young")
+    for folder in (orphan, young):
+        folder.mkdir(parents=True)
+        (folder / "original.mp3").write_bytes(b"audio")
+    os.utime(orphan, (0, 0))
+    os.utime(episode_dir(app, kept), (0, 0))
+    with app.app_context():
+        known = storage.episode_ids(storage.get_db())
+
+    assert remove_orphan_episode_dirs(data_dir, known) == ["crashed-before-its-row"]
+    assert not orphan.exists() and young.exists() and episode_dir(app, kept).exists()
+
+
+def test_deleting_the_last_episode_of_an_audio_forgets_its_decode_and_recognition(
+    app, client, upload, run_jobs, tmp_path, recognition_cache
+):
+    # A copy of the run's shared cache, so that this test's deletes leave that one alone.
+    cache_dir = tmp_path / "own-cache"
+    shutil.copytree(recognition_cache, cache_dir)
+    app.config["CACHE_DIR"] = str(cache_dir)
+    first, second = upload().json, upload().json
+    run_jobs()
+    digest = audio_digest(FIXTURES / "dialogue.mp3")
+    key = RecognitionCache(cache_dir).key(FIXTURES / "dialogue.mp3", model_id("tiny.en"), None)
+    heard = [cache_dir / "audio" / f"{digest}{suffix}" for suffix in (".pcm", ".levels.npz")]
+    heard += [cache_dir / "recognition" / f"{key}{suffix}" for suffix in (".json.gz", ".npy")]
+    assert all(path.exists() for path in heard)
+
+    assert client.delete(first["url"]).status_code == 204
+    # The second episode has the same audio: it still realigns from the cache.
+    assert all(path.exists() for path in heard)
+
+    assert client.delete(second["url"]).status_code == 204
+    assert not [path for path in heard if path.exists()]
