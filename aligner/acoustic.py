@@ -12,8 +12,10 @@ worker processes, each with its own decoder and dictionary.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 FRAMES_PER_SECOND = 100
 # Chunks of stretches per message to a worker: fewer round trips, still balanced.
 CHUNK_SIZE = 4
+# prctl(2) option: the signal a process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
 # Entries the aligner may put between words: silence and breath or lip noise.
 FILLER_ENTRIES = ("<sil>", "<s>", "</s>", "[NOISE]", "[SPEECH]")
 
@@ -126,7 +130,10 @@ class AcousticPool:
         if self.workers > 1:
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_start_worker
+                self.workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
             # The first task makes the executor fork all of its workers.
             self._pool.submit(int)
@@ -158,9 +165,26 @@ class AcousticPool:
 _worker: AcousticAligner | None = None
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
     global _worker
+    _die_with_parent(parent)
     _worker = AcousticAligner()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the process that forked it dies.
+
+    A worker holds its own task queue open, so it never sees the queue close:
+    after a SIGKILL of the server (or an out-of-memory kill) it would wait on
+    that queue for ever. Linux only; elsewhere the workers end with the pool.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _align_in_worker(job: tuple[PcmFile, Stretch]) -> Alignment | None:

@@ -6,6 +6,9 @@ word starts where its burst of sound starts and its last word ends where the bur
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +88,42 @@ def test_sharpening_moves_rough_word_times_onto_the_speech(pcm, dialogue) -> Non
         # the pipeline's edge refinement moves the turn onto the burst afterwards.
         assert abs(turn.start - onset) <= 2 * ONSET_TOLERANCE
         assert checks[turn.index].placed == len(turn.words)
+
+
+def children_of(pid: int) -> list[int]:
+    return [
+        int(stat.parent.name)
+        for stat in Path("/proc").glob("[0-9]*/stat")
+        if _parent_in(stat) == pid
+    ]
+
+
+def _parent_in(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+def test_the_workers_die_with_a_killed_parent() -> None:
+    # They hold their own task queue open: without the kernel's help they would wait on it
+    # for ever after a SIGKILL of the server.
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from podalign.aligner.acoustic import AcousticPool;"
+            "import time; AcousticPool(2); print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert parent.stdout.readline() == b"ready\n"
+    workers = children_of(parent.pid)
+    assert len(workers) >= 2
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.05)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
