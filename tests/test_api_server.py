@@ -77,6 +77,8 @@ class Server(Process):
             if self.popen.poll() is not None:
                 break
             time.sleep(0.05)
+        # Not yet in any test's list of processes to stop: stop it here.
+        self.stop(signal.SIGKILL)
         raise RuntimeError(f"podalign serve did not start:\n{self.output().decode()[-3000:]}")
 
     def get(self, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
