@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from faster_whisper import WhisperModel
-from podalign.aligner import whisper_api
+from podalign.aligner import trace, whisper_api
 from podalign.aligner.acoustic import AcousticPool, Alignment, Stretch
 from podalign.aligner.cache import Recognition, RecognitionCache, SecondListens
 from podalign.aligner.errors import AlignmentError
@@ -76,15 +76,18 @@ def _align(
     time_transcript(timed, heard, duration, rescue)
     second_listens.save()
     _check_belongs(timed, heard, duration)
+    trace.stage_done("matching", timed)
     if language in ACOUSTIC_LANGUAGES:
         sharpen_words(timed, duration, _remembered(acoustic, audio, second_listens))
         second_listens.save()
+        trace.stage_done("acoustic", timed)
     refine_turn_edges(
         timed,
         envelope,
         heard,
         lambda start, end: speech_share(audio.pcm(), start, end) >= SPEECH_SHARE,
     )
+    trace.stage_done("edges", timed)
     report("aligning", 1.0)
     return timed
 

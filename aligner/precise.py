@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from podalign.aligner import trace
 from podalign.aligner.acoustic import AcousticWord, Alignment, Stretch
 from podalign.transcripts.model import SENTENCE_END, Transcript, Turn, TurnStatus, Word
 
@@ -125,6 +126,16 @@ def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> Tu
     moved = abs(turn.start - before) if turn.start is not None and before is not None else 0.0
     check = TurnCheck(len(words), placed, close, moved)
     turn.confidence = (turn.confidence or 0.0) * check.agreement
+    trace.note(
+        turn.index,
+        "acoustic",
+        f"{placed} of {len(words)} words placed by the acoustic aligner",
+        close=close,
+        agreement=check.agreement,
+        why=f"words it placed within {AGREE_SECONDS:g} s of Whisper's time take its time, the"
+        f" rest keep Whisper's; {close} were within {CLOSE_SECONDS:g} s, and the confidence is"
+        " scaled by that agreement",
+    )
     return check
 
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from statistics import median
 
 import numpy as np
+from podalign.aligner import trace
 from podalign.aligner.recognise import RecognisedWord
 from podalign.audio import Envelope
 from podalign.transcripts.model import Transcript
@@ -78,6 +79,14 @@ def refine_turn_edges(
             and not is_speech(first_start, first_end)
         ):
             # Placed on music or silence before the pause it belongs after.
+            trace.note(
+                turn.index,
+                "edges",
+                "first word moved next to the second",
+                was=first_start,
+                why=f"it sat alone over sound that is not speech, {DETACHED_WORD_GAP:g} s or"
+                " more before the rest of the turn",
+            )
             length = min(first_end - first_start, LONGEST_EDGE_WORD)
             first.end = first_end = timed[1][1]
             first.start = first_start = first_end - length
@@ -87,6 +96,16 @@ def refine_turn_edges(
         start = _onset(envelope, edge_start, limit=first_end)
         end = _offset(envelope, edge_end, limit=last_start)
         if start < end:
+            if (round(start, 3), round(end, 3)) != (turn.start, turn.end):
+                trace.note(
+                    turn.index,
+                    "edges",
+                    "edges moved onto the sound",
+                    start=start,
+                    end=end,
+                    why="a turn starts where its first word's burst of sound begins and ends"
+                    " where its last word's ends",
+                )
             first.start = turn.start = round(start, 3)
             last.end = turn.end = round(end, 3)
     heard_starts = np.array([w.start for w in heard if not _is_punctuation(w.text)])
@@ -103,6 +122,13 @@ def _end_before_next_turn(transcript: Transcript) -> None:
     ]
     for (turn, _, end), (_, next_start, _) in zip(timed, timed[1:], strict=False):
         if end > next_start:
+            trace.note(
+                turn.index,
+                "edges",
+                "end cut at the next turn's start",
+                was=end,
+                why="back-to-back turns: its end had moved into the next turn's speech",
+            )
             last = [w for w in turn.words if w.spoken and w.end is not None][-1]
             turn.end = last.end = max(next_start, last.start or next_start)
 
@@ -136,6 +162,14 @@ def _claim_speech_before_turns(
         ):
             start = turn.start
         if start < turn.start:
+            trace.note(
+                turn.index,
+                "edges",
+                "start moved back to claim speech before it",
+                was=turn.start,
+                why="speech that no turn holds came right before it: Whisper missed its"
+                " first words",
+            )
             first = next(w for w in turn.words if w.spoken and w.start is not None)
             first.start = turn.start = round(start, 3)
         previous_end = turn.end

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from podalign.aligner import trace
 from podalign.aligner.matching import WordMatch, match_words
 from podalign.aligner.normalise import FILLERS, normalise_word
 from podalign.aligner.recognise import RecognisedWord
@@ -129,6 +130,14 @@ def _pair(transcript: Transcript, heard: Sequence[RecognisedWord]) -> list[_Word
         ]
     _match(slots, heard)
     missing = _clearly_missing_turns(slots)
+    for position in sorted(missing):
+        trace.note(
+            position,
+            "matching",
+            "left out of the second pairing",
+            why=f"under {ESTIMATED_RATIO:.0%} of its words matched in the first pairing,"
+            " so it must not take its neighbours' heard words",
+        )
     if missing:
         for slot in slots:
             if slot.turn in missing:
@@ -186,6 +195,14 @@ def _drop_strays(slots: list[_WordSlot]) -> None:
         for cluster in clusters:
             small = max(STRAY_CLUSTER_WORDS, STRAY_CLUSTER_SHARE * len(main))
             if cluster is not main and len(cluster) <= small:
+                trace.note(
+                    cluster[0].turn,
+                    "matching",
+                    f"dropped {len(cluster)} matched word(s) as strays",
+                    at=cluster[0].span[0],
+                    why=f"more than {STRAY_GAP_SECONDS:g} s away from the rest of the turn's"
+                    f" {len(main)} matched words",
+                )
                 for slot in cluster:
                     slot.start = slot.end = None
                     slot.matched = 0
@@ -238,10 +255,19 @@ def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) 
             spans.append(Span(lo, hi, [s.text for s in run]))
     if not spans:
         return
-    for run, matches in zip(runs, rescue(spans), strict=True):
+    for run, span, matches in zip(runs, spans, rescue(spans), strict=True):
         for slot, match in zip(run, matches, strict=True):
             if match.is_matched:
                 _take(slot, match)
+        for turn in sorted({slot.turn for slot in run}):
+            trace.note(
+                turn,
+                "second listen",
+                f"listened again to {span.start:.2f}-{span.end:.2f} s",
+                words=len(run),
+                found=sum(match.is_matched for match in matches),
+                why="Whisper's first pass skipped words at a turn edge or a long stretch",
+            )
 
 
 def _likely_stretch(
@@ -296,6 +322,13 @@ def _judge_turn(turn: Turn, slots: list[_WordSlot]) -> None:
         turn.status = TurnStatus.NOT_FOUND
         for slot in slots:
             slot.start = slot.end = None
+    trace.note(
+        turn.index,
+        "matching",
+        turn.status.value,
+        why=f"{matched:g} of {tokens} word tokens matched what Whisper heard ({share:.0%});"
+        f" aligned from {FOUND_RATIO:.0%}, estimated from {ESTIMATED_RATIO:.0%}",
+    )
 
 
 def _interpolate(slots: list[_WordSlot]) -> None:

@@ -81,6 +81,12 @@ def _add_align(commands: argparse._SubParsersAction) -> None:
         help="language code of the audio, e.g. de; multilingual models detect it when not given",
     )
     parser.add_argument("--cache-dir", type=Path, help="where recognition results are cached")
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        metavar="TRACE.json",
+        help="also write, per turn, what each stage decided and why",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=_run_align)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
 from podalign.aligner import AlignmentError, align_transcript
+from podalign.aligner.trace import tracing
 from podalign.audio import AudioError
 from podalign.transcripts import (
     Transcript,
@@ -22,7 +24,7 @@ from podalign.transcripts import (
 def run(args: argparse.Namespace) -> int:
     try:
         transcript = _read_transcript(args.transcript)
-        with _ProgressBar(disabled=args.quiet) as bar:
+        with _ProgressBar(disabled=args.quiet) as bar, tracing() as trace:
             timed = align_transcript(
                 args.audio,
                 transcript,
@@ -32,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
                 progress=bar.update_stage,
             )
         _write_atomically(args.output, write_transcript(timed, args.format))
+        if args.trace:
+            _write_atomically(args.trace, json.dumps(trace.to_dict(timed), indent=1))
     except (AlignmentError, AudioError, TranscriptError, OSError) as error:
         print(f"podalign: error: {_describe(error)}", file=sys.stderr)
         return 1

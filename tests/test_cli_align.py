@@ -261,6 +261,45 @@ def test_music_intro_with_a_cut_turn(tmp_path: Path, recognition_cache: Path) ->
     assert last["start"] == pytest.approx(last_onset, abs=0.3)
 
 
+@pytest.mark.slow
+@pytest.mark.whisper
+def test_a_trace_says_what_each_stage_decided_for_each_turn(
+    tmp_path: Path, recognition_cache: Path
+) -> None:
+    text = FIXTURES / "music_intro_cut_turn.txt"
+    out, trace_file = tmp_path / "music.json", tmp_path / "trace.json"
+    proc = podalign_align(
+        FIXTURES / "music_intro.ogg",
+        text,
+        "-o",
+        out,
+        "--trace",
+        trace_file,
+        "--cache-dir",
+        recognition_cache,
+    )
+    assert proc.returncode == 0, proc.stderr
+    turns, traced = json.loads(out.read_text())["turns"], json.loads(trace_file.read_text())
+    assert [t["index"] for t in traced["turns"]] == [0, 1, 2]
+    for turn, trace in zip(turns, traced["turns"], strict=True):
+        assert (trace["start"], trace["end"], trace["status"]) == (
+            turn["start"],
+            turn["end"],
+            turn["status"],
+        )
+        results = [step for step in trace["steps"] if "result" in step]
+        # The last stage that changed the turn left it as it was written.
+        assert results[-1]["result"]["start"] == turn["start"]
+        decisions = [(s["stage"], s["decision"]) for s in trace["steps"] if "decision" in s]
+        assert decisions[0][0] in ("matching", "second listen")
+        assert ("matching", turn["status"]) in decisions
+    cut = traced["turns"][1]
+    judged = next(s for s in cut["steps"] if s.get("decision") == "not_found")
+    assert "matched what Whisper heard" in judged["why"]
+    assert not [s for s in cut["steps"] if s["stage"] == "acoustic"]
+    assert [s for s in traced["turns"][2]["steps"] if s["stage"] == "acoustic"]
+
+
 # --- errors -------------------------------------------------------------------------------
 
 
