@@ -14,12 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from faster_whisper import WhisperModel
 from podalign.aligner import whisper_api
+from podalign.aligner.settings import SETTINGS
 from podalign.aligner.whisper_api import make_tokenizer
 from podalign.audio import PcmFile, to_float32
 
-MAX_SPAN_SECONDS = 30.0
 MAX_TEXT_TOKENS = 440
-MAX_EDGE_WORD_SECONDS = 0.8
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def force_align(
     language: str | None = None,
 ) -> list[ForcedWord] | None:
     """Times for ``words`` inside [start, end] seconds, or None if they cannot be placed."""
-    end = min(end, start + MAX_SPAN_SECONDS)
+    end = min(end, start + SETTINGS.window_seconds)
     if end - start < 0.1 or not words:
         return None
     tokenizer = make_tokenizer(model, language)
@@ -63,9 +62,9 @@ def force_align(
         # The alignment stretches the first and last words over any silence or
         # music at the edges of the stretch; a spoken word is rarely this long.
         if position == 0:
-            word_start = max(word_start, word_end - MAX_EDGE_WORD_SECONDS)
+            word_start = max(word_start, word_end - SETTINGS.max_edge_word_seconds)
         if position == len(word_tokens) - 1:
-            word_end = min(word_end, word_start + MAX_EDGE_WORD_SECONDS)
+            word_end = min(word_end, word_start + SETTINGS.max_edge_word_seconds)
         placed.append(
             ForcedWord(
                 start=round(start + word_start, 3),

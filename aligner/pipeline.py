@@ -17,6 +17,7 @@ from podalign.aligner.precise import sharpen_words
 from podalign.aligner.recognise import RecognisedWord, recognise
 from podalign.aligner.refine import clamp_long_words, refine_turn_edges
 from podalign.aligner.rescue import Rescuer
+from podalign.aligner.settings import SETTINGS
 from podalign.aligner.speech import speech_share
 from podalign.aligner.timing import time_transcript
 from podalign.aligner.windows import Window, plan_windows
@@ -26,10 +27,6 @@ from podalign.transcripts.model import Transcript, TurnStatus
 Progress = Callable[[str, float], None]
 # Shares of the whole run each stage takes, for one progress figure across stages.
 STAGES = {"decoding": (0.0, 0.05), "recognising": (0.05, 0.95), "aligning": (0.95, 1.0)}
-SILENT_DB = -55.0
-MIN_FOUND_SHARE = 0.1
-SPEECH_SHARE = 0.5
-LANGUAGE_WINDOWS = 3
 # The acoustic model knows US English; None is an English-only Whisper model.
 ACOUSTIC_LANGUAGES = (None, "en")
 
@@ -85,7 +82,7 @@ def _align(
         timed,
         envelope,
         heard,
-        lambda start, end: speech_share(audio.pcm(), start, end) >= SPEECH_SHARE,
+        lambda start, end: speech_share(audio.pcm(), start, end) >= SETTINGS.speech_share,
     )
     trace.stage_done("edges", timed)
     report("aligning", 1.0)
@@ -145,7 +142,7 @@ def _recognition(
     report("decoding", 0.0)
     decoded = audio.decoded(lambda f: report("decoding", f))
     pcm, envelope = decoded.pcm, decoded.envelope
-    if len(envelope.db) == 0 or float(np.max(envelope.db)) < SILENT_DB:
+    if len(envelope.db) == 0 or float(np.max(envelope.db)) < SETTINGS.silent_db:
         raise AlignmentError(f"{audio_path.name}: the audio is silent")
     windows = plan_windows(envelope)
     whisper = load_model(model, cache_dir)
@@ -165,7 +162,7 @@ def _recognition(
 
 def _spoken_language(whisper: WhisperModel, pcm: PcmFile, windows: list[Window]) -> str:
     """The language Whisper hears in the first windows, for a multilingual model."""
-    first = windows[:LANGUAGE_WINDOWS]
+    first = windows[: SETTINGS.language_windows]
     audio = np.concatenate([to_float32(pcm.span(w.start, w.end)) for w in first])
     language, _, _ = whisper.detect_language(audio, language_detection_segments=len(first))
     return language
@@ -176,7 +173,7 @@ def _check_belongs(timed: Transcript, heard: list[RecognisedWord], duration: flo
     spoken = [t for t in timed.turns if any(w.spoken for w in t.words)]
     found = [t for t in spoken if t.status != TurnStatus.NOT_FOUND]
     share = len(found) / len(spoken)
-    if share < MIN_FOUND_SHARE or not found:
+    if share < SETTINGS.min_found_share or not found:
         raise AlignmentError(
             f"the transcript does not seem to belong to this audio: only {len(found)} of "
             f"{len(spoken)} turns ({share:.0%}) were found in {duration / 60:.1f} minutes "

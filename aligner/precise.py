@@ -16,21 +16,11 @@ from dataclasses import dataclass
 
 from podalign.aligner import trace
 from podalign.aligner.acoustic import AcousticWord, Alignment, Stretch
+from podalign.aligner.settings import SETTINGS
 from podalign.transcripts.model import SENTENCE_END, Transcript, Turn, TurnStatus, Word
 
 # Stretches -> for each, the words' places, or None where it could not be aligned.
 Aligner = Callable[[Sequence[Stretch]], list[Alignment | None]]
-
-MARGIN_SECONDS = 0.3
-# A turn is aligned in pieces of whole sentences about this long: the aligner's work grows
-# faster than the length of what it aligns, and a piece that fails costs only itself.
-PIECE_SECONDS = 20.0
-# A word start the aligner moved further than this from Whisper's is another pairing.
-AGREE_SECONDS = 0.5
-# Closer than this, the aligner and Whisper heard the word in the same place.
-CLOSE_SECONDS = 0.2
-# How much the share of words placed close to Whisper's times weighs in the agreement.
-CLOSE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,7 +48,9 @@ class TurnCheck:
         hold its text: the aligner finds no path there, or puts the words
         far from where Whisper's pairing had them.
         """
-        return self.placed_share * (1 - CLOSE_WEIGHT + CLOSE_WEIGHT * self.close_share)
+        return self.placed_share * (
+            1 - SETTINGS.close_weight + SETTINGS.close_weight * self.close_share
+        )
 
 
 def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> dict[int, TurnCheck]:
@@ -93,10 +85,10 @@ def _collect(found: dict[int, AcousticWord], words: list[Word], alignment: Align
 
 
 def _pieces(words: list[Word]) -> list[list[Word]]:
-    """Whole sentences gathered until a piece lasts PIECE_SECONDS (by Whisper's times)."""
+    """Whole sentences gathered until a piece lasts SETTINGS.piece_seconds (by Whisper's times)."""
     pieces: list[list[Word]] = []
     for sentence in _sentences(words):
-        if pieces and _seconds(pieces[-1]) < PIECE_SECONDS:
+        if pieces and _seconds(pieces[-1]) < SETTINGS.piece_seconds:
             pieces[-1] += sentence
         else:
             pieces.append(list(sentence))
@@ -118,8 +110,8 @@ def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> Tu
             continue
         placed += 1
         shift = abs(place.start - word.start)
-        close += shift <= CLOSE_SECONDS
-        if shift <= AGREE_SECONDS:
+        close += shift <= SETTINGS.close_seconds
+        if shift <= SETTINGS.agree_seconds:
             word.start, word.end = place.start, place.end
     _keep_in_order(words)
     turn.start, turn.end = words[0].start, words[-1].end
@@ -132,9 +124,9 @@ def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> Tu
         f"{placed} of {len(words)} words placed by the acoustic aligner",
         close=close,
         agreement=check.agreement,
-        why=f"words it placed within {AGREE_SECONDS:g} s of Whisper's time take its time, the"
-        f" rest keep Whisper's; {close} were within {CLOSE_SECONDS:g} s, and the confidence is"
-        " scaled by that agreement",
+        why=f"words it placed within {SETTINGS.agree_seconds:g} s of Whisper's time take its"
+        f" time, the rest keep Whisper's; {close} were within {SETTINGS.close_seconds:g} s,"
+        " and the confidence is scaled by that agreement",
     )
     return check
 
@@ -163,8 +155,8 @@ def _stretch(words: list[Word], duration: float) -> Stretch:
     start = min(w.start for w in words if w.start is not None)
     end = max(w.end for w in words if w.end is not None)
     return Stretch(
-        max(0.0, start - MARGIN_SECONDS),
-        min(duration, end + MARGIN_SECONDS),
+        max(0.0, start - SETTINGS.acoustic_margin_seconds),
+        min(duration, end + SETTINGS.acoustic_margin_seconds),
         tuple(w.text for w in words),
     )
 

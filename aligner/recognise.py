@@ -21,19 +21,13 @@ import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
 from podalign.aligner import whisper_api
+from podalign.aligner.settings import SETTINGS
 from podalign.aligner.speech import speech_share
 from podalign.aligner.whisper_api import make_tokenizer
 from podalign.aligner.windows import Window
 from podalign.audio import PcmFile, to_float32
 
-# Each window in a batch holds ~55 MB of encoder attention scores while it runs.
-BATCH_SIZE = 2
 MAX_TOKENS = 224
-MAX_FIRST_WORD_SECONDS = 0.6
-FOLLOW_UP_ROUNDS = 2
-FOLLOW_UP_SECONDS = 3.0
-FOLLOW_UP_SPEECH_SHARE = 0.3
-FOLLOW_UP_LEAD_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,7 @@ def recognise(
 
     heard = _in_parallel(model, listen, windows, progress)
     words = [word for per_window in heard for word in per_window]
-    for _ in range(FOLLOW_UP_ROUNDS):
+    for _ in range(SETTINGS.follow_up_rounds):
         tails = [_unheard_tail(pcm, w, ws) for w, ws in zip(windows, heard, strict=True)]
         windows = [tail for tail in tails if tail is not None]
         if not windows:
@@ -82,7 +76,9 @@ def _in_parallel(
     progress: Callable[[float], None] | None,
 ) -> list[list[RecognisedWord]]:
     """Batches of windows spread over the model's workers; words per window, in order."""
-    batches = [windows[i : i + BATCH_SIZE] for i in range(0, len(windows), BATCH_SIZE)]
+    batches = [
+        windows[i : i + SETTINGS.batch_size] for i in range(0, len(windows), SETTINGS.batch_size)
+    ]
     done = 0
     lock = threading.Lock()
 
@@ -106,11 +102,11 @@ def _unheard_tail(pcm: PcmFile, window: Window, heard: list[RecognisedWord]) -> 
         return None
     # The last word, not a trailing full stop: that token often swallows the pause.
     start = spoken[-1].end
-    if window.end - start < FOLLOW_UP_SECONDS:
+    if window.end - start < SETTINGS.follow_up_seconds:
         return None
-    if speech_share(pcm, start, window.end) < FOLLOW_UP_SPEECH_SHARE:
+    if speech_share(pcm, start, window.end) < SETTINGS.follow_up_speech_share:
         return None
-    return Window(max(window.start, start - FOLLOW_UP_LEAD_SECONDS), window.end)
+    return Window(max(window.start, start - SETTINGS.window_lead_seconds), window.end)
 
 
 def _recognise_batch(
@@ -145,7 +141,7 @@ def _recognise_batch(
             if position == 0:
                 # Cross-attention pins a window's first word to the window start
                 # when music or silence opens the window; cap its length instead.
-                start = max(start, end - MAX_FIRST_WORD_SECONDS)
+                start = max(start, end - SETTINGS.max_first_word_seconds)
             words.append(
                 RecognisedWord(
                     text=text,

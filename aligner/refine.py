@@ -17,23 +17,11 @@ from statistics import median
 import numpy as np
 from podalign.aligner import trace
 from podalign.aligner.recognise import RecognisedWord
+from podalign.aligner.settings import SETTINGS
 from podalign.audio import Envelope
 from podalign.transcripts.model import Transcript
 
 SENTENCE_END = (".", "?", "!", "…")
-LONGEST_TYPICAL_WORD = 0.7
-LONGEST_EDGE_WORD = 0.9
-DETACHED_WORD_GAP = 1.0
-QUIET_MARGIN_DB = 0.35
-ONSET_SEARCH_AHEAD = 1.2
-ONSET_SEARCH_BACK = 0.3
-SUSTAIN_FRAMES = 3
-LEVEL_CONTEXT_SECONDS = 4.0
-CLAIM_BACK_SECONDS = 2.5
-CLAIM_PAUSE_SECONDS = 0.1
-CLAIM_LOUD_SHARE = 0.3
-# One misheard word may sit in the claimed stretch ("Okay" for "Say"); more means other speech.
-CLAIM_MAX_FOREIGN_WORDS = 1
 
 
 def clamp_long_words(words: Sequence[RecognisedWord]) -> list[RecognisedWord]:
@@ -41,7 +29,10 @@ def clamp_long_words(words: Sequence[RecognisedWord]) -> list[RecognisedWord]:
     durations = [w.end - w.start for w in words if w.text not in SENTENCE_END]
     if not durations:
         return list(words)
-    longest = 2 * min(LONGEST_TYPICAL_WORD, median(durations) or LONGEST_TYPICAL_WORD)
+    longest = 2 * min(
+        SETTINGS.longest_typical_word_seconds,
+        median(durations) or SETTINGS.longest_typical_word_seconds,
+    )
     clamped = list(words)
     for i, word in enumerate(clamped):
         if word.end - word.start <= longest or word.text in SENTENCE_END:
@@ -75,7 +66,7 @@ def refine_turn_edges(
         (first, first_start, first_end), (last, last_start, last_end) = timed[0], timed[-1]
         if (
             len(timed) > 1
-            and timed[1][1] - first_end > DETACHED_WORD_GAP
+            and timed[1][1] - first_end > SETTINGS.detached_word_gap_seconds
             and not is_speech(first_start, first_end)
         ):
             # Placed on music or silence before the pause it belongs after.
@@ -84,15 +75,15 @@ def refine_turn_edges(
                 "edges",
                 "first word moved next to the second",
                 was=first_start,
-                why=f"it sat alone over sound that is not speech, {DETACHED_WORD_GAP:g} s or"
-                " more before the rest of the turn",
+                why="it sat alone over sound that is not speech,"
+                f" {SETTINGS.detached_word_gap_seconds:g} s or more before the rest of the turn",
             )
-            length = min(first_end - first_start, LONGEST_EDGE_WORD)
+            length = min(first_end - first_start, SETTINGS.longest_edge_word_seconds)
             first.end = first_end = timed[1][1]
             first.start = first_start = first_end - length
         # A turn's edge word can swallow the music or pause next to it.
-        edge_start = max(first_start, first_end - LONGEST_EDGE_WORD)
-        edge_end = min(last_end, last_start + LONGEST_EDGE_WORD)
+        edge_start = max(first_start, first_end - SETTINGS.longest_edge_word_seconds)
+        edge_end = min(last_end, last_start + SETTINGS.longest_edge_word_seconds)
         start = _onset(envelope, edge_start, limit=first_end)
         end = _offset(envelope, edge_end, limit=last_start)
         if start < end:
@@ -157,7 +148,7 @@ def _claim_speech_before_turns(
         if previous_found:
             start = _earliest_claimable_onset(envelope, previous_end, turn.start)
         foreign = np.count_nonzero((heard_starts >= start) & (heard_starts < turn.start - 0.05))
-        if foreign > CLAIM_MAX_FOREIGN_WORDS or (
+        if foreign > SETTINGS.claim_max_foreign_words or (
             start < turn.start and not is_speech(start, turn.start)
         ):
             start = turn.start
@@ -177,22 +168,22 @@ def _claim_speech_before_turns(
 
 
 def _earliest_claimable_onset(envelope: Envelope, previous_end: float, start: float) -> float:
-    lo = envelope.frame_at(max(previous_end, start - CLAIM_BACK_SECONDS))
+    lo = envelope.frame_at(max(previous_end, start - SETTINGS.claim_back_seconds))
     hi = envelope.frame_at(start)
     loud = envelope.db > _threshold(envelope, start)
-    pause = int(CLAIM_PAUSE_SECONDS / envelope.frame_seconds)
+    pause = int(SETTINGS.claim_pause_seconds / envelope.frame_seconds)
     for frame in range(max(lo, pause) + 1, hi):
         opens = _sustained(loud, frame) and not loud[frame - pause : frame].any()
-        if opens and loud[frame:hi].mean() >= CLAIM_LOUD_SHARE:
+        if opens and loud[frame:hi].mean() >= SETTINGS.claim_loud_share:
             return envelope.seconds_of(frame)
     return start
 
 
 def _threshold(envelope: Envelope, at: float) -> float:
-    a = envelope.frame_at(at - LEVEL_CONTEXT_SECONDS)
-    b = envelope.frame_at(at + LEVEL_CONTEXT_SECONDS) + 1
+    a = envelope.frame_at(at - SETTINGS.level_context_seconds)
+    b = envelope.frame_at(at + SETTINGS.level_context_seconds) + 1
     floor, loud = np.percentile(envelope.db[a:b], [10, 90])
-    return float(floor + QUIET_MARGIN_DB * (loud - floor))
+    return float(floor + SETTINGS.quiet_margin_share * (loud - floor))
 
 
 def _onset(envelope: Envelope, start: float, limit: float) -> float:
@@ -200,11 +191,11 @@ def _onset(envelope: Envelope, start: float, limit: float) -> float:
     loud = envelope.db > _threshold(envelope, start)
     frame = envelope.frame_at(start)
     if _sustained(loud, frame):
-        back = envelope.frame_at(start - ONSET_SEARCH_BACK)
+        back = envelope.frame_at(start - SETTINGS.onset_search_back_seconds)
         while frame > back and loud[frame - 1]:
             frame -= 1
         return envelope.seconds_of(frame)
-    ahead = envelope.frame_at(min(start + ONSET_SEARCH_AHEAD, limit))
+    ahead = envelope.frame_at(min(start + SETTINGS.onset_search_ahead_seconds, limit))
     while frame < ahead and not _sustained(loud, frame):
         frame += 1
     return envelope.seconds_of(frame) if frame < ahead else start
@@ -216,7 +207,7 @@ def _offset(envelope: Envelope, end: float, limit: float) -> float:
     frame = envelope.frame_at(end)
     last = len(loud) - 1
     if loud[frame]:
-        forward = envelope.frame_at(end + ONSET_SEARCH_BACK)
+        forward = envelope.frame_at(end + SETTINGS.onset_search_back_seconds)
         while frame < min(forward, last) and loud[frame + 1]:
             frame += 1
         return envelope.seconds_of(frame + 1)
@@ -231,4 +222,4 @@ def _is_punctuation(text: str) -> bool:
 
 
 def _sustained(loud: np.ndarray, frame: int) -> bool:
-    return bool(loud[frame : frame + SUSTAIN_FRAMES].all())
+    return bool(loud[frame : frame + SETTINGS.sustain_frames].all())

@@ -17,16 +17,11 @@ from podalign.aligner.forced import force_align
 from podalign.aligner.matching import WordMatch, match_words
 from podalign.aligner.recognise import recognise
 from podalign.aligner.refine import clamp_long_words
-from podalign.aligner.speech import CONTEXT_SECONDS, SpeechMap
+from podalign.aligner.settings import SETTINGS
+from podalign.aligner.speech import SpeechMap
 from podalign.aligner.timing import Span
-from podalign.aligner.windows import WINDOW_SECONDS, Window
+from podalign.aligner.windows import Window
 from podalign.audio import PcmFile
-
-LEAD_SECONDS = 0.1
-FORCED_MIN_PROBABILITY = 0.35
-FORCED_SECONDS_PER_WORD = 0.6
-FORCED_SLACK_SECONDS = 1.5
-MIN_SPEECH_SHARE = 0.5
 
 
 class Rescuer:
@@ -46,7 +41,10 @@ class Rescuer:
 
     def __call__(self, spans: list[Span]) -> list[list[WordMatch]]:
         windows = [
-            Window(max(0.0, s.start - LEAD_SECONDS), min(s.end, s.start + WINDOW_SECONDS))
+            Window(
+                max(0.0, s.start - SETTINGS.window_lead_seconds),
+                min(s.end, s.start + SETTINGS.window_seconds),
+            )
             for s in spans
         ]
         keys = [self.memo.window_key(w.start, w.end) for w in windows]
@@ -72,14 +70,16 @@ class Rescuer:
         Whisper hallucinates "Thank you." in silence, and forced alignment
         scores predictable words highly whatever the audio holds.
         """
-        speech = SpeechMap(self.pcm(), max(0.0, span.start - CONTEXT_SECONDS), span.end)
+        speech = SpeechMap(
+            self.pcm(), max(0.0, span.start - SETTINGS.speech_context_seconds), span.end
+        )
         previous_start = span.start
         for match in matches:
             if match.start is None or match.end is None:
                 continue
             inside = span.start <= match.start and match.end <= span.end
             spoken = speech.share(match.start, max(match.end, match.start + 0.05))
-            if not inside or match.start < previous_start or spoken < MIN_SPEECH_SHARE:
+            if not inside or match.start < previous_start or spoken < SETTINGS.speech_share:
                 match.start = match.end = None
                 match.matched = 0
                 continue
@@ -87,7 +87,7 @@ class Rescuer:
 
     def _short_enough(self, span: Span) -> bool:
         return span.end - span.start <= (
-            FORCED_SECONDS_PER_WORD * len(span.words) + FORCED_SLACK_SECONDS
+            SETTINGS.forced_seconds_per_word * len(span.words) + SETTINGS.forced_slack_seconds
         )
 
     def _force(self, span: Span, matches: list[WordMatch]) -> None:
@@ -100,5 +100,5 @@ class Rescuer:
             )
             self.memo.remember_forced(key, forced)
         for match, word in zip(matches, forced or [], strict=False):
-            if word.probability >= FORCED_MIN_PROBABILITY:
+            if word.probability >= SETTINGS.forced_min_probability:
                 match.start, match.end, match.matched = word.start, word.end, match.tokens

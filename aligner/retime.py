@@ -21,15 +21,10 @@ from podalign.aligner.matching import match_words
 from podalign.aligner.models import model_id
 from podalign.aligner.recognise import RecognisedWord
 from podalign.aligner.refine import clamp_long_words
+from podalign.aligner.settings import SETTINGS
 from podalign.aligner.timing import fill_untimed_words, time_transcript
 from podalign.transcripts.model import Transcript, Turn, TurnStatus
 
-# How far past its old edges an edited turn's new words are looked for.
-MARGIN_SECONDS = 3.0
-# Whisper's word starts run late: 0.04-0.09 s after the true onset on real speech
-# (benchmark PEERS.md). New words heard by it are moved back by the low end of that;
-# the full alignment moves only turn starts, onto the audio's onsets.
-HEARD_START_LAG = 0.04
 # Recognitions kept in memory, so a run of edits to one episode reads its cache entry once.
 KEPT_RECOGNITIONS = 4
 _LOADED: dict[tuple[Path, str], Heard] = {}
@@ -113,8 +108,8 @@ def _room(transcript: Transcript, index: int, duration: float | None) -> tuple[f
     end = duration if duration is not None else float("inf")
     hi = after[0] if after else end
     if turn.start is not None and turn.end is not None:
-        lo = min(max(lo, turn.start - MARGIN_SECONDS), turn.start)
-        hi = max(min(hi, turn.end + MARGIN_SECONDS), turn.end)
+        lo = min(max(lo, turn.start - SETTINGS.edit_search_seconds), turn.start)
+        hi = max(min(hi, turn.end + SETTINGS.edit_search_seconds), turn.end)
     return lo, hi
 
 
@@ -135,7 +130,10 @@ def _time_new_words(turn: Turn, heard: list[RecognisedWord]) -> None:
         if following is not None and following.start is not None and match.start > following.start:
             continue
         earliest = previous.start if previous is not None and previous.start is not None else 0.0
-        word.start, word.end = max(earliest, match.start - HEARD_START_LAG), match.end
+        word.start, word.end = (
+            max(earliest, match.start - SETTINGS.heard_start_lag_seconds),
+            match.end,
+        )
     fill_untimed_words(turn)
 
 
@@ -146,7 +144,7 @@ def _find(turn: Turn, heard: list[RecognisedWord], duration: float) -> None:
     found = probe.turns[0]
     for word in found.words:
         if word.start is not None:
-            word.start = max(0.0, word.start - HEARD_START_LAG)
+            word.start = max(0.0, word.start - SETTINGS.heard_start_lag_seconds)
     turn.words = found.words
     turn.status, turn.confidence = found.status, found.confidence
 

@@ -13,12 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from podalign.aligner.settings import SETTINGS
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.fuzz import ratio
-
-FUZZY_MATCH = 75.0
-# Below this length one letter is too much: "you" is not "your", "to" is not "do".
-FUZZY_MIN_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -58,5 +55,5 @@ def is_match(pair: Pair, ref: Sequence[str], hyp: Sequence[str]) -> bool:
     """Equal tokens, or long enough tokens that differ by a letter or two ("Shwartz")."""
     if pair.similarity >= 1.0:
         return True
-    short = min(len(ref[pair.ref]), len(hyp[pair.hyp])) < FUZZY_MIN_LENGTH
-    return not short and pair.similarity * 100 >= FUZZY_MATCH
+    short = min(len(ref[pair.ref]), len(hyp[pair.hyp])) < SETTINGS.fuzzy_min_length
+    return not short and pair.similarity * 100 >= SETTINGS.fuzzy_match_percent

@@ -6,12 +6,11 @@ Loudness alone cannot tell a jingle or a music bed from a voice.
 from __future__ import annotations
 
 import numpy as np
+from podalign.aligner.settings import SETTINGS
 from podalign.aligner.whisper_api import vad_model
 from podalign.audio import SAMPLE_RATE, PcmFile, to_float32
 
 CHUNK = 512
-SPEECH_PROBABILITY = 0.5
-CONTEXT_SECONDS = 1.0
 
 
 class SpeechMap:
@@ -25,7 +24,7 @@ class SpeechMap:
             return
         audio = np.pad(audio, (0, -len(audio) % CHUNK))
         probabilities = np.asarray(vad_model()(audio)).reshape(-1)
-        self.speech = probabilities >= SPEECH_PROBABILITY
+        self.speech = probabilities >= SETTINGS.speech_probability
 
     def share(self, start: float, end: float) -> float:
         """The share of [start, end] seconds that is speech (0 outside the stretch)."""
@@ -41,4 +40,4 @@ def speech_share(pcm: PcmFile, start: float, end: float) -> float:
     The VAD hears a second before the stretch too: its recurrent state needs
     context before it trusts a short word.
     """
-    return SpeechMap(pcm, max(0.0, start - CONTEXT_SECONDS), end).share(start, end)
+    return SpeechMap(pcm, max(0.0, start - SETTINGS.speech_context_seconds), end).share(start, end)

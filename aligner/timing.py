@@ -17,6 +17,7 @@ from podalign.aligner import trace
 from podalign.aligner.matching import WordMatch, match_words
 from podalign.aligner.normalise import FILLERS, normalise_word
 from podalign.aligner.recognise import RecognisedWord
+from podalign.aligner.settings import SETTINGS
 from podalign.transcripts.model import Transcript, Turn, TurnStatus
 
 
@@ -31,21 +32,6 @@ class Span:
 
 # Spans -> for each, what a second listen found for each of its words.
 Rescuer = Callable[[list[Span]], list[list[WordMatch]]]
-
-SECONDS_PER_TOKEN = 0.26
-MIN_SECONDS_PER_WORD = 0.12
-STRAY_GAP_SECONDS = 4.0
-STRAY_CLUSTER_WORDS = 2
-STRAY_CLUSTER_SHARE = 0.1
-# A second listen costs a Whisper window, so it is spent only where it pays.
-RESCUE_EDGE_GAP_SECONDS = 1.0
-RESCUE_LONG_GAP_SECONDS = 5.0
-RESCUE_SECONDS_PER_WORD = 0.45
-RESCUE_SLACK_SECONDS = 1.5
-FOUND_RATIO = 0.5
-# Shorter turns are judged only after the second listen: too little to go on here.
-MISSING_MIN_TOKENS = 6
-ESTIMATED_RATIO = 0.2
 
 
 @dataclass
@@ -135,7 +121,7 @@ def _pair(transcript: Transcript, heard: Sequence[RecognisedWord]) -> list[_Word
             position,
             "matching",
             "left out of the second pairing",
-            why=f"under {ESTIMATED_RATIO:.0%} of its words matched in the first pairing,"
+            why=f"under {SETTINGS.estimated_ratio:.0%} of its words matched in the first pairing,"
             " so it must not take its neighbours' heard words",
         )
     if missing:
@@ -162,7 +148,7 @@ def _clearly_missing_turns(slots: list[_WordSlot]) -> set[int]:
     return {
         turn
         for turn, count in tokens.items()
-        if count >= MISSING_MIN_TOKENS and matched[turn] < ESTIMATED_RATIO * count
+        if count >= SETTINGS.missing_min_tokens and matched[turn] < SETTINGS.estimated_ratio * count
     }
 
 
@@ -186,22 +172,22 @@ def _drop_strays(slots: list[_WordSlot]) -> None:
         clusters = [[timed[0]]]
         for slot in timed[1:]:
             (start, _), (previous_start, previous_end) = slot.span, clusters[-1][-1].span
-            if start - previous_end > STRAY_GAP_SECONDS or start < previous_start:
+            if start - previous_end > SETTINGS.stray_gap_seconds or start < previous_start:
                 clusters.append([])
             clusters[-1].append(slot)
         if len(clusters) == 1:
             continue
         main = max(clusters, key=len)
         for cluster in clusters:
-            small = max(STRAY_CLUSTER_WORDS, STRAY_CLUSTER_SHARE * len(main))
+            small = max(SETTINGS.stray_cluster_words, SETTINGS.stray_cluster_share * len(main))
             if cluster is not main and len(cluster) <= small:
                 trace.note(
                     cluster[0].turn,
                     "matching",
                     f"dropped {len(cluster)} matched word(s) as strays",
                     at=cluster[0].span[0],
-                    why=f"more than {STRAY_GAP_SECONDS:g} s away from the rest of the turn's"
-                    f" {len(main)} matched words",
+                    why=f"more than {SETTINGS.stray_gap_seconds:g} s away from the rest of the"
+                    f" turn's {len(main)} matched words",
                 )
                 for slot in cluster:
                     slot.start = slot.end = None
@@ -248,8 +234,10 @@ def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) 
         run = slots[i:j]
         at_edge = i == 0 or j == len(slots) or slots[i - 1].turn != slots[j].turn
         gap = hi - lo
-        worth_it = gap >= RESCUE_LONG_GAP_SECONDS or (at_edge and gap >= RESCUE_EDGE_GAP_SECONDS)
-        if worth_it and gap >= MIN_SECONDS_PER_WORD * len(run):
+        worth_it = gap >= SETTINGS.rescue_long_gap_seconds or (
+            at_edge and gap >= SETTINGS.rescue_edge_gap_seconds
+        )
+        if worth_it and gap >= SETTINGS.min_seconds_per_word * len(run):
             lo, hi = _likely_stretch(slots, i, j, lo, hi)
             runs.append(run)
             spans.append(Span(lo, hi, [s.text for s in run]))
@@ -282,7 +270,7 @@ def _likely_stretch(
     one_turn = all(s.turn == turn for s in slots[i:j])
     after_own = i > 0 and slots[i - 1].turn == turn
     before_own = j < len(slots) and slots[j].turn == turn
-    reach = (j - i) * RESCUE_SECONDS_PER_WORD + RESCUE_SLACK_SECONDS
+    reach = (j - i) * SETTINGS.rescue_seconds_per_word + SETTINGS.rescue_slack_seconds
     if one_turn and after_own and not before_own:
         return lo, min(hi, lo + reach)
     if one_turn and before_own and not after_own:
@@ -314,9 +302,9 @@ def _judge_turn(turn: Turn, slots: list[_WordSlot]) -> None:
     matched = sum(min(s.matched, s.tokens) for s in slots if s.start is not None)
     share = matched / tokens if tokens else 0.0
     turn.confidence = share
-    if share >= FOUND_RATIO:
+    if share >= SETTINGS.found_ratio:
         turn.status = TurnStatus.ALIGNED
-    elif share >= ESTIMATED_RATIO or (matched >= 1 and tokens <= 4):
+    elif share >= SETTINGS.estimated_ratio or (matched >= 1 and tokens <= 4):
         turn.status = TurnStatus.ESTIMATED
     else:
         turn.status = TurnStatus.NOT_FOUND
@@ -327,7 +315,7 @@ def _judge_turn(turn: Turn, slots: list[_WordSlot]) -> None:
         "matching",
         turn.status.value,
         why=f"{matched:g} of {tokens} word tokens matched what Whisper heard ({share:.0%});"
-        f" aligned from {FOUND_RATIO:.0%}, estimated from {ESTIMATED_RATIO:.0%}",
+        f" aligned from {SETTINGS.found_ratio:.0%}, estimated from {SETTINGS.estimated_ratio:.0%}",
     )
 
 
@@ -356,7 +344,7 @@ def _keep_in_order(slots: list[_WordSlot]) -> None:
 
 def _place_run(run: list[_WordSlot], before: _WordSlot | None, after: _WordSlot | None) -> None:
     turn = run[0].turn
-    need = [max(1, s.tokens) * SECONDS_PER_TOKEN for s in run]
+    need = [max(1, s.tokens) * SETTINGS.seconds_per_token for s in run]
     # Runs are cut at turn changes, so the word before may be an untimed one of another turn.
     before_end = None if before is None else before.end
     after_start = None if after is None else after.start

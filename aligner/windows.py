@@ -10,12 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from podalign.aligner.settings import SETTINGS
 from podalign.audio import Envelope
-
-WINDOW_SECONDS = 30.0
-CUT_SEARCH_SECONDS = 5.0
-PAD_SECONDS = 0.2
-SKIP_SILENCE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -31,7 +27,9 @@ def activity(envelope: Envelope) -> np.ndarray:
     return db > max(floor + 0.3 * (loud - floor), -60.0)
 
 
-def plan_windows(envelope: Envelope, window_seconds: float = WINDOW_SECONDS) -> list[Window]:
+def plan_windows(
+    envelope: Envelope, window_seconds: float = SETTINGS.window_seconds
+) -> list[Window]:
     active = activity(envelope)
     step = envelope.frame_seconds
     total = len(active)
@@ -39,8 +37,8 @@ def plan_windows(envelope: Envelope, window_seconds: float = WINDOW_SECONDS) -> 
     windows = []
     frame = _next_active(active, 0)
     limit = int(window_seconds / step)
-    search = int(CUT_SEARCH_SECONDS / step)
-    pad = int(PAD_SECONDS / step)
+    search = int(SETTINGS.cut_search_seconds / step)
+    pad = int(SETTINGS.pad_seconds / step)
     while frame is not None and frame < total:
         start = max(0, frame - pad)
         if start + limit >= total:
@@ -50,7 +48,7 @@ def plan_windows(envelope: Envelope, window_seconds: float = WINDOW_SECONDS) -> 
         end = lo + int(np.argmin(smoothed[lo:hi]))
         windows.append(Window(start * step, end * step))
         frame = _next_active(active, end)
-        if frame is not None and frame - end < SKIP_SILENCE_SECONDS / step:
+        if frame is not None and frame - end < SETTINGS.skip_silence_seconds / step:
             frame = end + pad
     return windows
 

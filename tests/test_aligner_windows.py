@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from podalign.aligner.windows import WINDOW_SECONDS, Window, activity, plan_windows
+from podalign.aligner.settings import SETTINGS
+from podalign.aligner.windows import Window, activity, plan_windows
 from podalign.audio import Envelope
 
 SILENCE = -80.0
@@ -34,7 +35,7 @@ def assert_well_formed(windows: list[Window], env: Envelope) -> None:
     assert windows, "speech but no windows"
     for w in windows:
         assert 0.0 <= w.start < w.end <= total + 1e-9
-        assert w.end - w.start <= WINDOW_SECONDS + 1e-9
+        assert w.end - w.start <= SETTINGS.window_seconds + 1e-9
     for a, b in zip(windows, windows[1:], strict=False):
         assert a.end <= b.start + 1e-9, (a, b)
 

@@ -1,0 +1,191 @@
+"""The aligner's settings: every value it was tuned with, its unit, and why it is what it is.
+
+In the way faster-whisper documents ``VadOptions``: one frozen dataclass, so
+the values are found, compared and changed in one place. They were tuned on
+all benchmark cases together (the shared ones and the made-up shows of
+``benchmarks/cases``), never on one show; ``benchmarks/run.sh`` measures a
+change. Facts fixed by a model (Whisper's 448-token decoder, pocketsphinx's
+100 frames a second, Silero's 512-sample chunks) stay beside the code that
+depends on them: they are not choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AlignerSettings:
+    """Attributes, by stage (units in the names: _seconds, _db, _share, ...):
+
+    Planning the Whisper pass (windows.py, pipeline.py)
+      window_seconds: the longest window, and the longest second listen: Whisper hears
+        30 s at once.
+      cut_search_seconds: a window ends at the quietest moment of the last this-many
+        seconds before its limit, so no word is cut in two.
+      pad_seconds: windows overlap by this much around a cut, so a word at the cut is
+        whole in one of them.
+      skip_silence_seconds: a stretch this long with no sound above the noise floor is
+        not recognised at all.
+      silent_db: audio never louder than this holds nothing to align: the run stops
+        with an error instead of inventing times.
+
+    Recognition (recognise.py)
+      batch_size: windows per encoder batch; 4 saves 12% of the CPU but costs about
+        100 MiB per model worker (benchmarks/PERF.md).
+      max_first_word_seconds: cross-attention lets a window's first word swallow the
+        lead-in before it; its start is kept within this of its end.
+      follow_up_rounds: Whisper often stops before a window's end; the unheard tail is
+        listened to again, at most this many times.
+      follow_up_seconds: a shorter unheard tail is not worth a window.
+      follow_up_speech_share: a tail whose share of speech (Silero) is below this is
+        music or silence, not missed words.
+      window_lead_seconds: a second listen starts this long before the stretch it is
+        for, so the first word's onset is inside the window.
+      language_windows: a multilingual model detects the language from this many
+        windows at the start (about 1.5 minutes).
+
+    Matching transcript words with heard ones (sequence.py, timing.py)
+      fuzzy_match_percent: two words that differ pair when rapidfuzz's ratio reaches
+        this: "Shwartz" and "Schwartz" do, "four" and "fourteen" do not.
+      fuzzy_min_length: shorter words must match exactly: "you" is not "your".
+      stray_gap_seconds: matched words this far from the rest of their turn form a
+        cluster of their own ("hello" heard in the intro music).
+      stray_cluster_words, stray_cluster_share: such a cluster is dropped when it has
+        at most this many words, or this share of the turn's main cluster.
+      found_ratio: a turn with at least this share of its tokens matched is aligned.
+      estimated_ratio: from this share (or one matched token of a turn of at most
+        four) a turn is estimated, with its other words placed between neighbours;
+        below it the turn is not found and gets no times.
+      missing_min_tokens: a turn this long with almost nothing matched is left out of
+        the second pairing, so it cannot take its neighbours' heard words; shorter
+        turns are judged only after the second listen.
+      min_found_share: fewer found turns than this share means the transcript is of
+        other audio: an error, not times made of noise.
+      seconds_per_token: an unmatched run is given room for this much per token when
+        placed between its timed neighbours (a typical spoken token).
+
+    Second listens at turn edges (timing.py, rescue.py, forced.py)
+      rescue_edge_gap_seconds: an unmatched run at a turn edge spanning at least this
+        is listened to again.
+      rescue_long_gap_seconds: inside a turn only runs this long are: shorter ones are
+        left to interpolation, since a window costs about a second of CPU.
+      min_seconds_per_word: a gap shorter than this per word cannot hold its run.
+      rescue_seconds_per_word, rescue_slack_seconds: a run at a turn edge is looked for
+        within this per word plus this of its heard neighbour.
+      forced_min_probability: a word Whisper's forced alignment gives a lower
+        probability is not taken as found.
+      forced_seconds_per_word, forced_slack_seconds: the stretch a forced alignment
+        may use: this per word plus this.
+      max_edge_word_seconds: a forced first or last word is kept to this length: it
+        would otherwise swallow the pause next to it.
+      speech_share: a stretch is speech when Silero finds at least this share of it
+        spoken (rescued words on music are refused; turn edges claim only speech).
+      speech_probability: Silero's per-chunk probability from which a chunk is speech.
+      speech_context_seconds: Silero is given this much audio before a stretch, so its
+        state has settled when the stretch begins.
+
+    Acoustic precision (precise.py)
+      acoustic_margin_seconds: a piece is aligned in a window this much wider than
+        Whisper's times on each side.
+      piece_seconds: turns are aligned in pieces of whole sentences about this long: the
+        aligner's work grows faster than the length of what it aligns.
+      agree_seconds: a word the acoustic aligner places further than this from
+        Whisper's time is another pairing, not a finer time: it keeps Whisper's.
+      close_seconds: closer than this, both heard the word in the same place.
+      close_weight: how much the share of close words weighs in a turn's agreement,
+        which scales its confidence.
+
+    Turn edges (refine.py)
+      longest_typical_word_seconds: twice this (at most twice the median word) is the
+        longest a word may last at a sentence edge before it is clamped.
+      longest_edge_word_seconds: a turn's first or last word is looked at over at most
+        this, since it may have swallowed the pause next to it.
+      detached_word_gap_seconds: a first word this far before the second, on sound
+        that is not speech, was placed on music: it moves next to the second.
+      quiet_margin_share: loud means above the 10th percentile of the loudness around
+        the edge plus this share of the range up to its 90th percentile.
+      onset_search_ahead_seconds: an edge on quiet audio looks this far ahead for the
+        sound it belongs to.
+      onset_search_back_seconds: an edge inside sound goes back at most this far to
+        where that sound begins.
+      sustain_frames: sound must last this many 10 ms frames to count as an onset, so
+        a click is not one.
+      level_context_seconds: the loudness percentiles are taken over this much audio on
+        each side of an edge, so a loud or quiet stretch elsewhere does not matter.
+      claim_back_seconds: a turn whose first words Whisper missed may claim the speech
+        up to this far before its start.
+      claim_pause_seconds: the claimed speech must follow a pause at least this long.
+      claim_loud_share: and be loud for at least this share of the claimed stretch.
+      claim_max_foreign_words: one misheard word may sit in the claimed stretch
+        ("Okay" for "Say"); more means it is other speech.
+
+    Editing (retime.py)
+      edit_search_seconds: an edited turn's new words are looked for this far past its
+        old edges.
+      heard_start_lag_seconds: Whisper's word starts run 0.04-0.09 s late on real
+        speech (PEERS.md); new words it heard are moved back by the low end of that.
+    """
+
+    window_seconds: float = 30.0
+    cut_search_seconds: float = 5.0
+    pad_seconds: float = 0.2
+    skip_silence_seconds: float = 2.0
+    silent_db: float = -55.0
+
+    batch_size: int = 2
+    max_first_word_seconds: float = 0.6
+    follow_up_rounds: int = 2
+    follow_up_seconds: float = 3.0
+    follow_up_speech_share: float = 0.3
+    window_lead_seconds: float = 0.1
+    language_windows: int = 3
+
+    fuzzy_match_percent: float = 75.0
+    fuzzy_min_length: int = 4
+    stray_gap_seconds: float = 4.0
+    stray_cluster_words: int = 2
+    stray_cluster_share: float = 0.1
+    found_ratio: float = 0.5
+    estimated_ratio: float = 0.2
+    missing_min_tokens: int = 6
+    min_found_share: float = 0.1
+    seconds_per_token: float = 0.26
+
+    rescue_edge_gap_seconds: float = 1.0
+    rescue_long_gap_seconds: float = 5.0
+    min_seconds_per_word: float = 0.12
+    rescue_seconds_per_word: float = 0.45
+    rescue_slack_seconds: float = 1.5
+    forced_min_probability: float = 0.35
+    forced_seconds_per_word: float = 0.6
+    forced_slack_seconds: float = 1.5
+    max_edge_word_seconds: float = 0.8
+    speech_share: float = 0.5
+    speech_probability: float = 0.5
+    speech_context_seconds: float = 1.0
+
+    acoustic_margin_seconds: float = 0.3
+    piece_seconds: float = 20.0
+    agree_seconds: float = 0.5
+    close_seconds: float = 0.2
+    close_weight: float = 0.5
+
+    longest_typical_word_seconds: float = 0.7
+    longest_edge_word_seconds: float = 0.9
+    detached_word_gap_seconds: float = 1.0
+    quiet_margin_share: float = 0.35
+    onset_search_ahead_seconds: float = 1.2
+    onset_search_back_seconds: float = 0.3
+    sustain_frames: int = 3
+    level_context_seconds: float = 4.0
+    claim_back_seconds: float = 2.5
+    claim_pause_seconds: float = 0.1
+    claim_loud_share: float = 0.3
+    claim_max_foreign_words: int = 1
+
+    edit_search_seconds: float = 3.0
+    heard_start_lag_seconds: float = 0.04
+
+
+SETTINGS = AlignerSettings()
