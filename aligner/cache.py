@@ -27,7 +27,7 @@ from podalign.aligner.recognise import RecognisedWord
 from podalign.audio import Envelope, audio_digest
 
 # Part of the key, so that a change to windowing or decoding invalidates old entries.
-RECOGNITION_VERSION = 3
+RECOGNITION_VERSION = 4
 # An entry packed to travel between machines: member name -> suffix of the file here.
 PACKED_FILES = {"words.json.gz": ".json.gz", "envelope.npy": ".npy", "second.gz": ".second.gz"}
 REQUIRED_FILES = ("words.json.gz", "envelope.npy")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from faster_whisper import WhisperModel
@@ -47,8 +47,9 @@ def recognise(
 ) -> list[RecognisedWord]:
     """Words Whisper hears in ``windows`` of ``pcm``, in time order.
 
-    Whisper often stops decoding at a pause and drops the rest of its window;
-    the speech after the last word it heard is listened to again, from there.
+    Whisper often stops decoding at a pause and drops the rest of its window,
+    or jumps over seconds of speech in its middle; such speech is listened to
+    again, from where the last word before it was heard.
     """
     tokenizer = make_tokenizer(model, language)
     prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
@@ -60,13 +61,67 @@ def recognise(
     heard = _in_parallel(model, listen, windows, progress)
     words = [word for per_window in heard for word in per_window]
     for _ in range(SETTINGS.follow_up_rounds):
-        tails = [_unheard_tail(pcm, w, ws) for w, ws in zip(windows, heard, strict=True)]
-        windows = [tail for tail in tails if tail is not None]
+        windows = [
+            again
+            for window, window_heard in zip(windows, heard, strict=True)
+            for again in _to_hear_again(pcm, window, window_heard)
+        ]
         if not windows:
             break
         heard = _in_parallel(model, listen, windows, None)
-        words += [word for per_window in heard for word in per_window]
+        for window, again in zip(windows, heard, strict=True):
+            words = _heard_again(words, window, again)
     return sorted(words, key=lambda w: w.start)
+
+
+def _to_hear_again(pcm: PcmFile, window: Window, heard: list[RecognisedWord]) -> list[Window]:
+    """The stretches of a window to listen to again: where Whisper jumped over speech (each
+    such listen runs to the window's end, so it hears the tail too), else the unheard tail."""
+    skipped = _skipped(pcm, window, heard)
+    if skipped:
+        return skipped
+    tail = _unheard_tail(pcm, window, heard)
+    return [tail] if tail is not None else []
+
+
+def _heard_again(
+    words: list[RecognisedWord], window: Window, again: list[RecognisedWord]
+) -> list[RecognisedWord]:
+    """A second listen's words in place of the first's over the stretch it heard.
+
+    After a tail that stretch held no words; after a skip, the first listen's
+    words in it carry the times of the skip (several words on one moment).
+    """
+    if not again:
+        return words
+    lo, hi = window.start + SETTINGS.window_lead_seconds, again[-1].end
+    kept = [w if w.end <= lo or w.start >= lo else replace(w, end=lo) for w in words]
+    return [w for w in kept if not lo < w.start < hi] + again
+
+
+def _skipped(pcm: PcmFile, window: Window, heard: list[RecognisedWord]) -> list[Window]:
+    """Stretches of speech inside a window that Whisper jumped over, each to listen to again.
+
+    Whisper sometimes leaves out seconds of speech in the middle of a window:
+    two heard words stand seconds apart with speech between them, or one word
+    is stretched over the whole jump ("the" lasting 19 s). The second listen
+    starts where the word before the jump could at most have ended and runs
+    to the window's end; a later jump inside that stretch is heard with it.
+    """
+    longest = 2 * SETTINGS.longest_typical_word_seconds
+    spoken = [w for w in heard if any(c.isalnum() for c in w.text)]
+    found: list[Window] = []
+    for before, after in zip(spoken, spoken[1:], strict=False):
+        said_by = min(before.end, before.start + longest)
+        if found and said_by < found[-1].end:
+            continue
+        if after.start - said_by < SETTINGS.follow_up_seconds:
+            continue
+        if speech_share(pcm, said_by, after.start) < SETTINGS.follow_up_speech_share:
+            continue
+        start = max(window.start, said_by - SETTINGS.window_lead_seconds)
+        found.append(Window(start, window.end))
+    return found
 
 
 def _in_parallel(

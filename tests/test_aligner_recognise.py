@@ -1,0 +1,71 @@
+"""aligner.recognise: which stretches are listened to again, and how a second listen's words
+take the place of the first's. Speech is told from silence by the real Silero model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from podalign.aligner.recognise import RecognisedWord, _heard_again, _to_hear_again
+from podalign.aligner.windows import Window
+from podalign.audio import SAMPLE_RATE, PcmFile, decode_to_file
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def pcm(tmp_path_factory: pytest.TempPathFactory) -> PcmFile:
+    """dialogue.mp3 (speech at 1.2-6.1, 7.2-11.9 and 13.0-17.1 s), then 6 s of silence."""
+    folder = tmp_path_factory.mktemp("recognise")
+    speech = decode_to_file(FIXTURES / "dialogue.mp3", folder / "dialogue.pcm").pcm
+    path = folder / "then-silence.pcm"
+    path.write_bytes(speech.path.read_bytes() + np.zeros(6 * SAMPLE_RATE, "<i2").tobytes())
+    return PcmFile(path)
+
+
+def word(text: str, start: float, end: float) -> RecognisedWord:
+    return RecognisedWord(text, start, end, 0.9)
+
+
+def test_speech_jumped_over_mid_window_is_heard_again_to_the_window_end(pcm) -> None:
+    window = Window(0.0, 24.0)
+    heard = [word("Welcome", 1.2, 1.5), word("to", 1.5, 1.6), word("years", 11.5, 11.9)]
+    assert _to_hear_again(pcm, window, heard) == [Window(1.5, 24.0)]
+
+
+def test_a_word_stretched_over_speech_is_a_jump_from_where_it_could_have_ended(pcm) -> None:
+    heard = [word("Welcome", 1.2, 1.5), word("to", 1.6, 11.4), word("years", 11.5, 11.9)]
+    assert _to_hear_again(pcm, Window(0.0, 24.0), heard) == [Window(2.9, 24.0)]
+
+
+def test_a_long_silence_between_words_is_not_a_jump(pcm) -> None:
+    window = Window(16.0, 24.6)
+    heard = [word("edge", 16.6, 17.0), word(".", 17.0, 17.0), word("Bye", 23.8, 24.1)]
+    assert _to_hear_again(pcm, window, heard) == []
+
+
+def test_without_a_jump_only_a_tail_of_speech_is_heard_again(pcm) -> None:
+    heard = [word("Welcome", 1.2, 1.5), word("show", 2.6, 2.9)]
+    assert _to_hear_again(pcm, Window(0.0, 12.0), heard) == [Window(2.8, 12.0)]
+    assert _to_hear_again(pcm, Window(17.5, 24.6), [word("Bye", 17.6, 17.9)]) == []
+
+
+def test_a_second_listen_replaces_the_first_over_what_it_heard() -> None:
+    first = [word("Welcome", 1.2, 1.5), word("Which", 6.0, 6.0), word("would", 6.0, 6.0)]
+    first += [word("be", 11.0, 11.2), word("later", 20.0, 20.3)]
+    again = [word("Thanks", 7.2, 7.5), word("Which", 10.6, 10.8), word("would", 10.8, 11.0)]
+    again += [word("be", 11.0, 11.2)]
+    kept = _heard_again(first, Window(1.4, 24.0), again)
+    assert sorted((w.text, w.start) for w in kept) == [
+        ("Thanks", 7.2),
+        ("Welcome", 1.2),
+        ("Which", 10.6),
+        ("be", 11.0),
+        ("later", 20.0),
+        ("would", 10.8),
+    ]
+    assert _heard_again(first, Window(1.4, 24.0), []) == first
+    # A first-listen word stretched into the re-heard stretch ends where it begins.
+    stretched = [word("to", 1.0, 9.0), *first[1:]]
+    assert _heard_again(stretched, Window(1.4, 24.0), again)[0] == word("to", 1.0, 1.5)
