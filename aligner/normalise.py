@@ -37,6 +37,9 @@ SUFFIXES = (
 )
 CURRENCY = {"$": "dollars", "£": "pounds", "€": "euros"}
 FILLERS = frozenset({"um", "uh", "erm", "er", "ah", "hmm", "mm", "mhm", "uhm"})
+# What a cleaned-up transcript leaves out before a turn's first written word, besides the
+# fillers: discourse markers said while taking the turn.
+LEAD_INS = frozenset({("you", "know"), ("i", "mean"), ("like",), ("so",), ("well",)})
 
 
 @lru_cache(maxsize=65536)

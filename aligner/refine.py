@@ -10,16 +10,18 @@ before it, and a first word left alone on music moves next to the second.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from statistics import median
 
 import numpy as np
 from podalign.aligner import trace
+from podalign.aligner.normalise import FILLERS, LEAD_INS, normalise_word
 from podalign.aligner.recognise import RecognisedWord
 from podalign.aligner.settings import SETTINGS
 from podalign.audio import Envelope
-from podalign.transcripts.model import Transcript
+from podalign.transcripts.model import Transcript, Turn
 
 SENTENCE_END = (".", "?", "!", "…")
 
@@ -99,8 +101,8 @@ def refine_turn_edges(
                 )
             first.start = turn.start = round(start, 3)
             last.end = turn.end = round(end, 3)
-    heard_starts = np.array([w.start for w in heard if not _is_punctuation(w.text)])
-    _claim_speech_before_turns(transcript, envelope, heard_starts, is_speech)
+    spoken = [w for w in heard if not _is_punctuation(w.text)]
+    _claim_speech_before_turns(transcript, envelope, spoken, is_speech)
     _end_before_next_turn(transcript)
 
 
@@ -127,7 +129,7 @@ def _end_before_next_turn(transcript: Transcript) -> None:
 def _claim_speech_before_turns(
     transcript: Transcript,
     envelope: Envelope,
-    heard_starts: np.ndarray,
+    heard: Sequence[RecognisedWord],
     is_speech: Callable[[float, float], bool],
 ) -> None:
     """Start a turn earlier when speech that no turn holds comes right before it.
@@ -136,8 +138,11 @@ def _claim_speech_before_turns(
     between the previous turn's end and that start is this turn's, unless
     Whisper heard words there that no turn holds (an ad read, a cold open),
     the sound is not speech at all (a jingle), or the turn before was not
-    found (that speech may be its own).
+    found (that speech may be its own). Fillers, lead-ins ("you know") and a
+    stuttered first word heard there are the turn's own: cleaned-up
+    transcripts leave them out.
     """
+    starts = [w.start for w in heard]
     previous_end = 0.0
     previous_found = True
     for turn in transcript.turns:
@@ -147,7 +152,8 @@ def _claim_speech_before_turns(
         start = turn.start
         if previous_found:
             start = _earliest_claimable_onset(envelope, previous_end, turn.start)
-        foreign = np.count_nonzero((heard_starts >= start) & (heard_starts < turn.start - 0.05))
+        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, turn.start - 0.05)
+        foreign = _foreign_tokens(heard[lo:hi], turn)
         if foreign > SETTINGS.claim_max_foreign_words or (
             start < turn.start and not is_speech(start, turn.start)
         ):
@@ -165,6 +171,22 @@ def _claim_speech_before_turns(
             first.start = turn.start = round(start, 3)
         previous_end = turn.end
         previous_found = True
+
+
+def _foreign_tokens(heard: Sequence[RecognisedWord], turn: Turn) -> int:
+    """Tokens heard before a turn that are neither a filler, a lead-in nor its first word."""
+    tokens = [t for w in heard for t in normalise_word(w.text) if t not in FILLERS]
+    first = next((normalise_word(w.text) for w in turn.words if w.spoken), ())
+    foreign = 0
+    at = 0
+    while at < len(tokens):
+        phrase = next((p for p in LEAD_INS if tuple(tokens[at : at + len(p)]) == p), None)
+        if phrase is not None:
+            at += len(phrase)
+            continue
+        foreign += tokens[at] not in first
+        at += 1
+    return foreign
 
 
 def _earliest_claimable_onset(envelope: Envelope, previous_end: float, start: float) -> float:

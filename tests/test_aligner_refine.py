@@ -265,6 +265,19 @@ def test_one_misheard_word_in_the_stretch_does_not_stop_the_claim() -> None:
     assert turn.start == pytest.approx(2.0, abs=0.011)
 
 
+@pytest.mark.parametrize(
+    "lead_in",
+    [
+        [("um,", 2.05, 2.4), ("you", 2.45, 2.55), ("know,", 2.55, 2.7)],
+        [("So", 2.05, 2.2), ("I", 2.25, 2.35), ("mean", 2.35, 2.5), ("uh", 2.5, 2.6)],
+    ],
+)
+def test_fillers_and_lead_ins_the_transcript_left_out_are_claimed(lead_in) -> None:
+    turn = late_turn()
+    refine(Transcript(turns=[turn]), CLAIM_ENV, words(*lead_in) + own_words(), SpeechCheck(True))
+    assert turn.start == pytest.approx(2.0, abs=0.011)
+
+
 def test_a_claim_never_reaches_back_into_the_previous_turn() -> None:
     # One stretch of sound 1.0 .. 5.0 s: the previous turn ends at 2.4 s with no pause after it.
     env = envelope_of((1.0, QUIET), speechlike(4.0), (2.0, QUIET))
