@@ -154,23 +154,42 @@ def _claim_speech_before_turns(
             start = _earliest_claimable_onset(envelope, previous_end, turn.start)
         lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, turn.start - 0.05)
         foreign = _foreign_tokens(heard[lo:hi], turn)
+        # Whether the first burst of the claimed sound is speech: a filler ("um") and the
+        # pause after it are mostly silence, a jingle is sound throughout.
+        burst = _burst_end(envelope, start, turn.start)
         if foreign > SETTINGS.claim_max_foreign_words or (
-            start < turn.start and not is_speech(start, turn.start)
+            start < turn.start and not is_speech(start, max(burst, start + envelope.frame_seconds))
         ):
             start = turn.start
         if start < turn.start:
+            # A burst of its own before a pause is a lead-in the transcript left out: the
+            # turn starts there, its first written word stays where it was heard.
+            lead_in = burst < turn.start - SETTINGS.claim_pause_seconds
             trace.note(
                 turn.index,
                 "edges",
                 "start moved back to claim speech before it",
                 was=turn.start,
-                why="speech that no turn holds came right before it: Whisper missed its"
-                " first words",
+                why="speech that no turn holds came right before it: "
+                + ("a lead-in the transcript left out" if lead_in else "its first words"),
             )
-            first = next(w for w in turn.words if w.spoken and w.start is not None)
-            first.start = turn.start = round(start, 3)
+            if not lead_in:
+                first = next(w for w in turn.words if w.spoken and w.start is not None)
+                first.start = start
+            turn.start = round(start, 3)
         previous_end = turn.end
         previous_found = True
+
+
+def _burst_end(envelope: Envelope, start: float, limit: float) -> float:
+    """Where the sound starting at ``start`` first pauses (or ``limit``)."""
+    loud = envelope.db > _threshold(envelope, start)
+    pause = max(1, int(SETTINGS.claim_pause_seconds / envelope.frame_seconds))
+    last = envelope.frame_at(limit)
+    for frame in range(envelope.frame_at(start), last):
+        if not loud[frame : frame + pause].any():
+            return envelope.seconds_of(frame)
+    return limit
 
 
 def _foreign_tokens(heard: Sequence[RecognisedWord], turn: Turn) -> int:

@@ -278,6 +278,18 @@ def test_fillers_and_lead_ins_the_transcript_left_out_are_claimed(lead_in) -> No
     assert turn.start == pytest.approx(2.0, abs=0.011)
 
 
+def test_a_lead_in_before_a_pause_starts_the_turn_but_not_its_first_word() -> None:
+    # "Um," (2.0-2.3 s), a pause, then the written words from 2.7 s.
+    env = envelope_of((2.0, QUIET), speechlike(0.3), (0.4, QUIET), speechlike(2.3), (2.0, QUIET))
+    turn = timed_turn(0, [("Well", 2.7, 3.0), ("said.", 3.0, 4.95)])
+    check = SpeechCheck(True)
+    refine(Transcript(turns=[turn]), env, words(("Well", 2.7, 3.0), ("said.", 3.0, 4.95)), check)
+    assert turn.start == pytest.approx(2.0, abs=0.011)
+    assert turn.words[0].start == pytest.approx(2.7, abs=0.011)
+    # The VAD judged the burst, not the burst and the pause after it.
+    assert check.asked[-1][1] == pytest.approx(2.3, abs=0.011)
+
+
 def test_a_claim_never_reaches_back_into_the_previous_turn() -> None:
     # One stretch of sound 1.0 .. 5.0 s: the previous turn ends at 2.4 s with no pause after it.
     env = envelope_of((1.0, QUIET), speechlike(4.0), (2.0, QUIET))
