@@ -13,6 +13,7 @@ from podalign.aligner.acoustic import AcousticPool, Alignment, Stretch
 from podalign.aligner.cache import Recognition, RecognitionCache, SecondListens
 from podalign.aligner.errors import AlignmentError
 from podalign.aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
+from podalign.aligner.plausibility import mark_implausible_turns
 from podalign.aligner.precise import sharpen_words
 from podalign.aligner.recognise import RecognisedWord, recognise
 from podalign.aligner.refine import clamp_long_words, refine_turn_edges
@@ -85,6 +86,8 @@ def _align(
         lambda start, end: speech_share(audio.pcm(), start, end) >= SETTINGS.speech_share,
     )
     trace.stage_done("edges", timed)
+    mark_implausible_turns(timed)
+    trace.stage_done("plausibility", timed)
     report("aligning", 1.0)
     return timed
 

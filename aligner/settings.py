@@ -96,6 +96,13 @@ class AlignerSettings:
       close_weight: how much the share of close words weighs in a turn's agreement,
         which scales its confidence.
 
+    Plausibility (plausibility.py)
+      slowest_speech_ratio: a found turn whose words last more than this many times
+        seconds_per_token per token is not speech at any real pace: it was paired with
+        the wrong stretch. Over the benchmark cases the slowest correct turn is at 2.5.
+      doubtful_confidence: such a turn's confidence is at most this, below the 0.5 under
+        which the page asks for a check.
+
     Turn edges (refine.py)
       longest_typical_word_seconds: twice this (at most twice the median word) is the
         longest a word may last at a sentence edge before it is clamped.
@@ -170,6 +177,9 @@ class AlignerSettings:
     agree_seconds: float = 0.5
     close_seconds: float = 0.2
     close_weight: float = 0.5
+
+    slowest_speech_ratio: float = 3.0
+    doubtful_confidence: float = 0.4
 
     longest_typical_word_seconds: float = 0.7
     longest_edge_word_seconds: float = 0.9
