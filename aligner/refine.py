@@ -21,7 +21,7 @@ from podalign.aligner.normalise import FILLERS, LEAD_INS, normalise_word
 from podalign.aligner.recognise import RecognisedWord
 from podalign.aligner.settings import SETTINGS
 from podalign.audio import Envelope
-from podalign.transcripts.model import Transcript, Turn
+from podalign.transcripts.model import Transcript, Turn, TurnStatus
 
 SENTENCE_END = (".", "?", "!", "…")
 
@@ -103,7 +103,71 @@ def refine_turn_edges(
             last.end = turn.end = round(end, 3)
     spoken = [w for w in heard if not _is_punctuation(w.text)]
     _claim_speech_before_turns(transcript, envelope, spoken, is_speech)
+    _place_short_turns_in_lone_bursts(transcript, envelope, is_speech)
     _end_before_next_turn(transcript)
+
+
+def _place_short_turns_in_lone_bursts(
+    transcript: Transcript, envelope: Envelope, is_speech: Callable[[float, float], bool]
+) -> None:
+    """Give a short unfound turn ("Right.", a name) the one burst of speech between its
+    found neighbours that no turn holds.
+
+    Whisper often drops a one-word reply between two turns. Where the gap
+    between the neighbours holds exactly one burst of speech of a length the
+    words fit, that is the reply; a turn cut from the audio leaves no such
+    burst, and two or more bursts leave the choice open, so nothing is placed.
+    """
+    turns = transcript.turns
+    for before, turn, after in zip(turns, turns[1:], turns[2:], strict=False):
+        if turn.status != TurnStatus.NOT_FOUND or before.end is None or after.start is None:
+            continue
+        spoken = [w for w in turn.words if w.spoken]
+        tokens = sum(len(normalise_word(w.text)) for w in spoken)
+        if not 0 < tokens <= SETTINGS.short_turn_tokens:
+            continue
+        bursts = [
+            (start, end)
+            for start, end in _bursts(envelope, before.end, after.start)
+            if is_speech(start, end)
+        ]
+        longest = tokens * SETTINGS.longest_edge_word_seconds
+        if (
+            len(bursts) != 1
+            or not SETTINGS.claim_pause_seconds <= bursts[0][1] - bursts[0][0] <= longest
+        ):
+            continue
+        start, end = bursts[0]
+        step = (end - start) / len(spoken)
+        for at, word in enumerate(spoken):
+            word.start, word.end = round(start + at * step, 3), round(start + (at + 1) * step, 3)
+        turn.start, turn.end = round(start, 3), round(end, 3)
+        turn.status, turn.confidence = TurnStatus.ESTIMATED, SETTINGS.doubtful_confidence
+        trace.note(
+            turn.index,
+            "edges",
+            "placed in the one burst of speech between its neighbours",
+            why="Whisper did not hear it, but the gap between the turns around it holds"
+            " exactly one burst of speech its words fit",
+        )
+
+
+def _bursts(envelope: Envelope, lo: float, hi: float) -> list[tuple[float, float]]:
+    """Stretches of sustained sound between ``lo`` and ``hi``, split at pauses."""
+    loud = envelope.db > _threshold(envelope, (lo + hi) / 2)
+    pause = max(1, int(SETTINGS.claim_pause_seconds / envelope.frame_seconds))
+    first, last = envelope.frame_at(lo) + 1, envelope.frame_at(hi)
+    found: list[tuple[float, float]] = []
+    frame = first
+    while frame < last:
+        if not _sustained(loud, frame):
+            frame += 1
+            continue
+        begin = frame
+        while frame < last and loud[frame : frame + pause].any():
+            frame += 1
+        found.append((envelope.seconds_of(begin), envelope.seconds_of(frame)))
+    return found
 
 
 def _end_before_next_turn(transcript: Transcript) -> None:

@@ -126,6 +126,8 @@ class AlignerSettings:
       claim_loud_share: and be loud for at least this share of the claimed stretch.
       claim_max_foreign_words: one misheard word may sit in the claimed stretch
         ("Okay" for "Say"); more means it is other speech.
+      short_turn_tokens: an unfound turn this short ("Right.", "Of course.") takes the
+        one burst of speech between its found neighbours, if there is exactly one.
 
     Editing (retime.py)
       edit_search_seconds: an edited turn's new words are looked for this far past its
@@ -193,6 +195,7 @@ class AlignerSettings:
     claim_pause_seconds: float = 0.1
     claim_loud_share: float = 0.3
     claim_max_foreign_words: int = 1
+    short_turn_tokens: int = 3
 
     edit_search_seconds: float = 3.0
     heard_start_lag_seconds: float = 0.04

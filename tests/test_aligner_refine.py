@@ -322,3 +322,35 @@ def test_untimed_turns_claim_nothing() -> None:
     check = SpeechCheck(True)
     refine(Transcript(turns=[missing]), CLAIM_ENV, [], check)
     assert missing.start is None and check.asked == []
+
+
+def reply_between(*middle: tuple[float, float | np.ndarray]) -> tuple[Transcript, Turn]:
+    """A found turn ending at 2.0 s, an unfound "Right." and a found turn from 4.0 s."""
+    before = timed_turn(0, [("So", 1.0, 1.5), ("yes.", 1.5, 2.0)])
+    reply = Turn(1, "Bo", "Right.", status=TurnStatus.NOT_FOUND)
+    after = timed_turn(2, [("Then", 4.0, 4.5), ("go.", 4.5, 5.0)])
+    env = envelope_of((1.0, QUIET), speechlike(1.0), *middle, speechlike(1.0, 3), (1.0, QUIET))
+    transcript = Transcript(turns=[before, reply, after])
+    heard = words(("So", 1.0, 1.5), ("yes.", 1.5, 2.0), ("Then", 4.0, 4.5), ("go.", 4.5, 5.0))
+    refine(transcript, env, heard, SpeechCheck(True))
+    return transcript, reply
+
+
+def test_a_short_unheard_reply_takes_the_one_burst_between_its_neighbours() -> None:
+    _, reply = reply_between((0.8, QUIET), speechlike(0.4, 1), (0.8, QUIET))
+    assert reply.status == TurnStatus.ESTIMATED and reply.confidence < 0.5
+    assert reply.start == pytest.approx(2.8, abs=0.02) and reply.end == pytest.approx(3.2, abs=0.02)
+    assert reply.words[0].start == reply.start
+
+
+@pytest.mark.parametrize(
+    "middle",
+    [
+        [(2.0, QUIET)],  # a turn cut from the audio leaves nothing between its neighbours
+        [(0.4, QUIET), speechlike(0.3, 1), (0.6, QUIET), speechlike(0.3, 2), (0.4, QUIET)],
+    ],
+    ids=["silence", "two bursts"],
+)
+def test_no_burst_or_a_choice_of_bursts_places_nothing(middle) -> None:
+    _, reply = reply_between(*middle)
+    assert reply.status == TurnStatus.NOT_FOUND and reply.start is None
