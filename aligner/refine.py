@@ -284,11 +284,11 @@ def _earliest_claimable_onset(envelope: Envelope, previous_end: float, start: fl
     return start
 
 
-def _threshold(envelope: Envelope, at: float) -> float:
+def _threshold(envelope: Envelope, at: float, share: float = SETTINGS.quiet_margin_share) -> float:
     a = envelope.frame_at(at - SETTINGS.level_context_seconds)
     b = envelope.frame_at(at + SETTINGS.level_context_seconds) + 1
     floor, loud = np.percentile(envelope.db[a:b], [10, 90])
-    return float(floor + SETTINGS.quiet_margin_share * (loud - floor))
+    return float(floor + share * (loud - floor))
 
 
 def _onset(envelope: Envelope, start: float, limit: float) -> float:
@@ -308,7 +308,7 @@ def _onset(envelope: Envelope, start: float, limit: float) -> float:
 
 def _offset(envelope: Envelope, end: float, limit: float) -> float:
     """The end of the burst of sound the word ends in, or of the last one within the word."""
-    loud = envelope.db > _threshold(envelope, end)
+    loud = envelope.db > _threshold(envelope, end, SETTINGS.offset_margin_share)
     frame = envelope.frame_at(end)
     last = len(loud) - 1
     if loud[frame]:
