@@ -18,7 +18,7 @@ import os
 import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from pocketsphinx import Decoder
 
 FRAMES_PER_SECOND = 100
+# A word this many frames or fewer from a stretch's edge is taken to be pinned to it
+# (pocketsphinx counts one or two frames fewer than the samples hold).
+EDGE_FRAMES = 2
 # Chunks of stretches per message to a worker: fewer round trips, still balanced.
 CHUNK_SIZE = 4
 # prctl(2) option: the signal a process gets when its parent dies.
@@ -48,11 +51,19 @@ class Stretch:
 
 @dataclass(frozen=True)
 class AcousticWord:
-    """Where the aligner put a word, in seconds, and its acoustic score (0..1)."""
+    """Where the aligner put a word, in seconds, and its acoustic score (0..1).
+
+    ``start_found`` is False when the word begins on the stretch's first frame
+    and ``end_found`` when it ends on its last: the HMM stretches an edge word
+    over whatever noise, music or neighbouring speech the margin holds, so
+    that edge marks where the stretch was cut, not where the word is.
+    """
 
     start: float
     end: float
     score: float
+    start_found: bool
+    end_found: bool
 
 
 # One aligned stretch: per word, its place (None for a word with nothing to say).
@@ -104,16 +115,28 @@ class AcousticAligner:
         segments = [s for s in decoder.seg() or [] if s.word not in FILLER_ENTRIES]
         if decoder.hyp() is None or len(segments) != len(names):
             return None
+        last_frame = len(audio) * FRAMES_PER_SECOND // SAMPLE_RATE - 1
         placed: Alignment = [None] * len(words)
         for owner, segment in zip(owners, segments, strict=True):
             begin = start + segment.start_frame / FRAMES_PER_SECOND
             end = start + (segment.end_frame + 1) / FRAMES_PER_SECOND
+            end_found = segment.end_frame < last_frame - EDGE_FRAMES
             previous = placed[owner]
             if previous is None:
-                placed[owner] = AcousticWord(round(begin, 3), round(end, 3), segment.ascore)
+                placed[owner] = AcousticWord(
+                    round(begin, 3),
+                    round(end, 3),
+                    segment.ascore,
+                    start_found=segment.start_frame > EDGE_FRAMES,
+                    end_found=end_found,
+                )
             else:
-                score = min(previous.score, segment.ascore)
-                placed[owner] = AcousticWord(previous.start, round(end, 3), score)
+                placed[owner] = replace(
+                    previous,
+                    end=round(end, 3),
+                    score=min(previous.score, segment.ascore),
+                    end_found=end_found,
+                )
         return placed
 
 

@@ -162,6 +162,18 @@ def _unique_temporary(directory: Path, suffix: str) -> Path:
     return Path(name)
 
 
+def _acoustic(data: dict) -> dict[str, Alignment | None]:
+    """Acoustic alignments as saved; none from a file written before words knew which of
+    their edges were found, so those stretches are aligned again."""
+    try:
+        return {
+            k: None if v is None else [None if w is None else AcousticWord(**w) for w in v]
+            for k, v in data.items()
+        }
+    except TypeError:
+        return {}
+
+
 class SecondListens:
     """Second listens already made on one audio with one model, kept beside its recognition.
 
@@ -198,10 +210,7 @@ class SecondListens:
                 k: None if v is None else [ForcedWord(**w) for w in v]
                 for k, v in data["forced"].items()
             }
-            acoustic = {
-                k: None if v is None else [None if w is None else AcousticWord(**w) for w in v]
-                for k, v in data.get("acoustic", {}).items()
-            }
+            acoustic = _acoustic(data.get("acoustic", {}))
         except (
             OSError,
             EOFError,

@@ -6,7 +6,9 @@ each a little wider than its words. A piece it cannot align whole (text
 that is not in the audio, a wrong window) is tried again sentence by
 sentence. A word keeps its Whisper time
 where the acoustic aligner did not place it or placed it far from where
-Whisper heard it: that is a different pairing, not a finer time.
+Whisper heard it: that is a different pairing, not a finer time. A piece's
+first word keeps Whisper's start, and its last word Whisper's end, where the
+aligner pinned them to the edge of the stretch.
 """
 
 from __future__ import annotations
@@ -109,10 +111,11 @@ def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> Tu
         if place is None or word.start is None:
             continue
         placed += 1
-        shift = abs(place.start - word.start)
+        shift = _shift(word, place)
         close += shift <= SETTINGS.close_seconds
         if shift <= SETTINGS.agree_seconds:
-            word.start, word.end = place.start, place.end
+            word.start = place.start if place.start_found else word.start
+            word.end = place.end if place.end_found else word.end
     _keep_in_order(words)
     turn.start, turn.end = words[0].start, words[-1].end
     moved = abs(turn.start - before) if turn.start is not None and before is not None else 0.0
@@ -129,6 +132,14 @@ def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> Tu
         " and the confidence is scaled by that agreement",
     )
     return check
+
+
+def _shift(word: Word, place: AcousticWord) -> float:
+    """How far the acoustic aligner moved a word, by whichever edge it really found."""
+    assert word.start is not None and word.end is not None
+    if place.start_found or not place.end_found:
+        return abs(place.start - word.start)
+    return abs(place.end - word.end)
 
 
 def _keep_in_order(words: list[Word]) -> None:

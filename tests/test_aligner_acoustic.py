@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from podalign.aligner.acoustic import AcousticAligner, AcousticPool, Stretch
+from podalign.aligner.acoustic import AcousticAligner, AcousticPool, AcousticWord, Stretch
 from podalign.aligner.precise import sharpen_words
 from podalign.audio import PcmFile, decode_to_file
 from podalign.transcripts import parse_transcript
@@ -47,6 +47,32 @@ def test_a_turn_aligns_onto_its_burst_of_speech(pcm, dialogue) -> None:
     assert abs(placed[-1].end - offset) <= 2 * ONSET_TOLERANCE
     starts = [p.start for p in placed]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+def test_a_word_cut_by_the_stretch_edge_is_marked_as_pinned_there(pcm, dialogue) -> None:
+    """A stretch that begins inside the first word and ends inside the last places them on
+    its edges; those edges say where the stretch was cut, so they are marked unfound."""
+    onset, offset = speech_bursts(DIALOGUE)[1]
+    words = [w.text for w in dialogue.turns[1].words]
+    start = onset + 0.1
+
+    placed = AcousticAligner().align(pcm.span(start, offset - 0.15), start, words)
+
+    assert placed is not None and placed[0] is not None and placed[-1] is not None
+    assert placed[0].start == pytest.approx(start)
+    assert not placed[0].start_found and placed[0].end_found
+    assert placed[-1].start_found and not placed[-1].end_found
+    assert all(p is not None and p.start_found and p.end_found for p in placed[1:-1])
+
+
+def test_a_stretch_with_quiet_around_its_words_finds_both_edges(pcm, dialogue) -> None:
+    onset, offset = speech_bursts(DIALOGUE)[1]
+    words = [w.text for w in dialogue.turns[1].words]
+
+    placed = AcousticAligner().align(pcm.span(onset - 0.4, offset + 0.4), onset - 0.4, words)
+
+    assert placed is not None and placed[0] is not None and placed[-1] is not None
+    assert placed[0].start_found and placed[-1].end_found
 
 
 def test_text_that_is_not_in_the_audio_is_not_aligned(pcm) -> None:
@@ -88,6 +114,33 @@ def test_sharpening_moves_rough_word_times_onto_the_speech(pcm, dialogue) -> Non
         # the pipeline's edge refinement moves the turn onto the burst afterwards.
         assert abs(turn.start - onset) <= 2 * ONSET_TOLERANCE
         assert checks[turn.index].placed == len(turn.words)
+
+
+def test_a_pinned_edge_keeps_whispers_time_and_the_found_edge_is_taken() -> None:
+    """Music before a turn lets the aligner stretch the first word back to the cut: that
+    start stays Whisper's, while the word's end and the other words take acoustic times."""
+    transcript = parse_transcript(b"Host: Well said indeed.\n", "t.txt")
+    turn = transcript.turns[0]
+    for word, (start, end) in zip(
+        turn.words, [(10.0, 10.3), (10.35, 10.6), (10.7, 11.1)], strict=True
+    ):
+        word.start, word.end = start, end
+    turn.start, turn.end, turn.status, turn.confidence = 10.0, 11.1, TurnStatus.ALIGNED, 1.0
+
+    def pinned(stretches):
+        (stretch,) = stretches
+        return [
+            [
+                AcousticWord(stretch.start, 10.28, 0.9, start_found=False, end_found=True),
+                AcousticWord(10.33, 10.58, 0.9, start_found=True, end_found=True),
+                AcousticWord(10.72, stretch.end, 0.9, start_found=True, end_found=False),
+            ]
+        ]
+
+    checks = sharpen_words(transcript, 60.0, pinned)
+
+    assert [(w.start, w.end) for w in turn.words] == [(10.0, 10.28), (10.33, 10.58), (10.72, 11.1)]
+    assert checks[0].close == 3 and turn.start == 10.0
 
 
 def children_of(pid: int) -> list[int]:

@@ -279,3 +279,32 @@ def test_a_damaged_or_foreign_pack_is_refused_and_stores_nothing(
     assert elsewhere.load(key) is None
     assert not elsewhere.directory.exists() or not list(elsewhere.directory.iterdir())
     assert not (tmp_path / "etc").exists()
+
+
+def test_acoustic_places_saved_before_pinned_edges_were_known_are_aligned_again(
+    tmp_path: Path,
+) -> None:
+    """An older file's acoustic words lack start_found/end_found: only those are dropped;
+    Whisper's second listens in the same file are kept."""
+    import gzip
+    import json
+
+    from podalign.aligner.acoustic import AcousticWord
+    from podalign.aligner.cache import SecondListens
+
+    path = tmp_path / "second.json.gz"
+    memo = SecondListens(path)
+    window = memo.window_key(1.2, 2.62)
+    memo.remember_heard(window, WORDS)
+    memo.remember_acoustic("1-2-x", [AcousticWord(1.2, 1.5, 0.9, True, False), None])
+    memo.save()
+    assert SecondListens(path).acoustic == {
+        "1-2-x": [AcousticWord(1.2, 1.5, 0.9, True, False), None]
+    }
+
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    data["acoustic"] = {"1-2-x": [{"start": 1.2, "end": 1.5, "score": 0.9}]}
+    path.write_bytes(gzip.compress(json.dumps(data).encode()))
+
+    older = SecondListens(path)
+    assert older.acoustic == {} and older.heard == {window: WORDS}
