@@ -62,7 +62,8 @@ def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> di
     pieces = [(at, piece) for at, words in enumerate(spoken) for piece in _pieces(words)]
     found: list[dict[int, AcousticWord]] = [{} for _ in turns]
     retry: list[tuple[int, list[Word]]] = []
-    placed = align([_stretch(words, duration) for _, words in pieces])
+    reach = _reaches(turns, spoken)
+    placed = align([_stretch(words, duration, reach[id(words[0])]) for _, words in pieces])
     for (position, words), alignment in zip(pieces, placed, strict=True):
         if alignment is None:
             sentences = _sentences(words)
@@ -71,7 +72,7 @@ def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> di
             continue
         _collect(found[position], words, alignment)
     if retry:
-        again = align([_stretch(words, duration) for _, words in retry])
+        again = align([_stretch(w, duration, reach[id(w[0])]) for _, w in retry])
         for (position, words), alignment in zip(retry, again, strict=True):
             _collect(found[position], words, alignment or [])
     return {
@@ -106,14 +107,17 @@ def _seconds(words: list[Word]) -> float:
 def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> TurnCheck:
     before = turn.start
     placed = close = 0
-    for word in words:
+    limits = [SETTINGS.agree_seconds] * len(words)
+    if len(words) > 1 and _second_word_agrees(words, places):
+        limits[0] = SETTINGS.reach_back_seconds
+    for word, limit in zip(words, limits, strict=True):
         place = places.get(id(word))
         if place is None or word.start is None:
             continue
         placed += 1
         shift = _shift(word, place)
         close += shift <= SETTINGS.close_seconds
-        if shift <= SETTINGS.agree_seconds:
+        if shift <= limit:
             word.start = place.start if place.start_found else word.start
             word.end = place.end if place.end_found else word.end
     _keep_in_order(words)
@@ -132,6 +136,18 @@ def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> Tu
         " and the confidence is scaled by that agreement",
     )
     return check
+
+
+def _second_word_agrees(words: list[Word], places: dict[int, AcousticWord]) -> bool:
+    """Whether the acoustic aligner heard a turn's second word where Whisper did: then the
+    pairing holds, and a first word it puts further from Whisper's time than a later one
+    may move is Whisper's error (a first word before a pause), not another pairing."""
+    place = places.get(id(words[1]))
+    return (
+        place is not None
+        and words[1].start is not None
+        and (_shift(words[1], place) <= SETTINGS.close_seconds)
+    )
 
 
 def _shift(word: Word, place: AcousticWord) -> float:
@@ -162,11 +178,38 @@ def _sentences(words: list[Word]) -> list[list[Word]]:
     return [s for s in sentences if s]
 
 
-def _stretch(words: list[Word], duration: float) -> Stretch:
+def _reaches(turns: list[Turn], spoken: list[list[Word]]) -> dict[int, float]:
+    """How far back each word's stretch may begin when it opens a piece.
+
+    Inside a turn, the usual margin. A turn's first word reaches back up to
+    SETTINGS.reach_back_seconds, never before the previous turn's last word:
+    Whisper puts a first word followed by a pause up to 0.7 s late, and a
+    stretch that begins inside that word makes the aligner place it too late
+    or pin it to the stretch's edge. After a turn that was not found (a reply
+    Whisper missed may be there) the usual margin holds.
+    """
+    reach: dict[int, float] = {}
+    previous_end = 0.0
+    previous_index = -1
+    for turn, words in zip(turns, spoken, strict=True):
+        for word in words:
+            reach[id(word)] = SETTINGS.acoustic_margin_seconds
+        first = words[0].start
+        if first is not None and turn.index == previous_index + 1:
+            reach[id(words[0])] = max(
+                SETTINGS.acoustic_margin_seconds,
+                min(SETTINGS.reach_back_seconds, first - previous_end),
+            )
+        previous_end = max([previous_end, *(w.end for w in words if w.end is not None)])
+        previous_index = turn.index
+    return reach
+
+
+def _stretch(words: list[Word], duration: float, reach: float) -> Stretch:
     start = min(w.start for w in words if w.start is not None)
     end = max(w.end for w in words if w.end is not None)
     return Stretch(
-        max(0.0, start - SETTINGS.acoustic_margin_seconds),
+        max(0.0, start - reach),
         min(duration, end + SETTINGS.acoustic_margin_seconds),
         tuple(w.text for w in words),
     )

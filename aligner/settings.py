@@ -95,6 +95,10 @@ class AlignerSettings:
       close_seconds: closer than this, both heard the word in the same place.
       close_weight: how much the share of close words weighs in a turn's agreement,
         which scales its confidence.
+      reach_back_seconds: a turn's first stretch begins up to this much before Whisper's
+        first word (never before the previous turn's last word), and the first word may
+        move this far when the second stays put: Whisper puts a first word followed by
+        a pause up to 0.7 s late, into the pause, and a narrow stretch begins inside it.
 
     Plausibility (plausibility.py)
       slowest_speech_ratio: a found turn whose words last more than this many times
@@ -182,6 +186,7 @@ class AlignerSettings:
     agree_seconds: float = 0.5
     close_seconds: float = 0.2
     close_weight: float = 0.5
+    reach_back_seconds: float = 1.0
 
     slowest_speech_ratio: float = 3.0
     doubtful_confidence: float = 0.4

@@ -143,6 +143,62 @@ def test_a_pinned_edge_keeps_whispers_time_and_the_found_edge_is_taken() -> None
     assert checks[0].close == 3 and turn.start == 10.0
 
 
+def test_a_first_word_whisper_heard_late_is_looked_for_back_to_the_previous_turn() -> None:
+    """Whisper put "Nobody" 0.6 s late, into the pause after it. The turn's first stretch
+    reaches back to the previous turn's last word, and the first word may move that far
+    because the second word is where Whisper heard it."""
+    transcript = parse_transcript(b"Ann: That is all.\n\nBo: Nobody could say.\n", "t.txt")
+    first, second = transcript.turns
+    times = [(10.0, 10.3), (10.35, 10.6), (10.7, 11.0), (12.0, 12.2), (12.3, 12.5), (12.5, 12.9)]
+    for word, (start, end) in zip(first.words + second.words, times, strict=True):
+        word.start, word.end = start, end
+    for turn in transcript.turns:
+        turn.start, turn.end = turn.words[0].start, turn.words[-1].end
+        turn.status, turn.confidence = TurnStatus.ALIGNED, 1.0
+    asked: list[Stretch] = []
+
+    def aligner(stretches):
+        asked.extend(stretches)
+        return [
+            [AcousticWord(w.start or 0, w.end or 0, 0.9, True, True) for w in turn.words]
+            if stretch.words[0] == "That"
+            else [
+                AcousticWord(11.4, 11.8, 0.9, True, True),
+                AcousticWord(12.32, 12.5, 0.9, True, True),
+                AcousticWord(12.5, 12.88, 0.9, True, True),
+            ]
+            for stretch, turn in zip(stretches, transcript.turns, strict=True)
+        ]
+
+    sharpen_words(transcript, 60.0, aligner)
+
+    assert [round(s.start, 2) for s in asked] == [9.0, 11.0]
+    assert (second.words[0].start, second.start) == (11.4, 11.4)
+
+
+def test_a_far_first_word_keeps_whispers_time_when_the_next_word_moved_too() -> None:
+    transcript = parse_transcript(b"Bo: Nobody could say.\n", "t.txt")
+    (turn,) = transcript.turns
+    for word, (start, end) in zip(
+        turn.words, [(12.0, 12.2), (12.3, 12.5), (12.5, 12.9)], strict=True
+    ):
+        word.start, word.end = start, end
+    turn.start, turn.end, turn.status, turn.confidence = 12.0, 12.9, TurnStatus.ALIGNED, 1.0
+
+    def elsewhere(stretches):
+        return [
+            [
+                AcousticWord(11.4, 11.8, 0.9, True, True),
+                AcousticWord(11.9, 12.0, 0.9, True, True),
+                AcousticWord(12.5, 12.88, 0.9, True, True),
+            ]
+        ]
+
+    sharpen_words(transcript, 60.0, elsewhere)
+
+    assert turn.words[0].start == 12.0
+
+
 def children_of(pid: int) -> list[int]:
     return [
         int(stat.parent.name)
