@@ -4,7 +4,7 @@ After the text matching every found turn has a window; the acoustic
 aligner places the turn's words inside it, in pieces of whole sentences,
 each a little wider than its words. A piece it cannot align whole (text
 that is not in the audio, a wrong window) is tried again sentence by
-sentence. A word keeps its Whisper time
+sentence, and a sentence in halves. A word keeps its Whisper time
 where the acoustic aligner did not place it or placed it far from where
 Whisper heard it: that is a different pairing, not a finer time. A piece's
 first word keeps Whisper's start, and its last word Whisper's end, where the
@@ -61,20 +61,17 @@ def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> di
     spoken = [_spoken(t) for t in turns]
     pieces = [(at, piece) for at, words in enumerate(spoken) for piece in _pieces(words)]
     found: list[dict[int, AcousticWord]] = [{} for _ in turns]
-    retry: list[tuple[int, list[Word]]] = []
     reach = _reaches(turns, spoken)
-    placed = align([_stretch(words, duration, reach[id(words[0])]) for _, words in pieces])
-    for (position, words), alignment in zip(pieces, placed, strict=True):
-        if alignment is None:
-            sentences = _sentences(words)
-            if len(sentences) > 1:
-                retry += [(position, sentence) for sentence in sentences]
-            continue
-        _collect(found[position], words, alignment)
-    if retry:
-        again = align([_stretch(w, duration, reach[id(w[0])]) for _, w in retry])
-        for (position, words), alignment in zip(retry, again, strict=True):
-            _collect(found[position], words, alignment or [])
+    todo = pieces
+    while todo:
+        placed = align([_stretch(words, duration, reach[id(words[0])]) for _, words in todo])
+        smaller: list[tuple[int, list[Word]]] = []
+        for (position, words), alignment in zip(todo, placed, strict=True):
+            if alignment is None:
+                smaller += [(position, part) for part in _smaller(words)]
+            else:
+                _collect(found[position], words, alignment)
+        todo = smaller
     return {
         turn.index: _apply(turn, words, places)
         for turn, words, places in zip(turns, spoken, found, strict=True)
@@ -167,6 +164,20 @@ def _keep_in_order(words: list[Word]) -> None:
         word.start = max(word.start, latest)
         word.end = max(word.end, word.start)
         latest = word.start
+
+
+def _smaller(words: list[Word]) -> list[list[Word]]:
+    """A piece that could not be aligned, cut to be tried again: into its sentences, a
+    single sentence into halves; none once a half would be shorter than
+    SETTINGS.split_min_words. Text missing from the audio or a misheard name then
+    costs only the part around it its acoustic times."""
+    sentences = _sentences(words)
+    if len(sentences) > 1:
+        return sentences
+    if len(words) < 2 * SETTINGS.split_min_words:
+        return []
+    middle = len(words) // 2
+    return [words[:middle], words[middle:]]
 
 
 def _sentences(words: list[Word]) -> list[list[Word]]:

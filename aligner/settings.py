@@ -88,6 +88,9 @@ class AlignerSettings:
     Acoustic precision (precise.py)
       acoustic_margin_seconds: a piece is aligned in a window this much wider than
         Whisper's times on each side.
+      split_min_words: a piece that cannot be aligned is halved and tried again while
+        each half keeps at least this many words: fewer give the aligner too little
+        to tell a right place from a wrong one.
       piece_seconds: turns are aligned in pieces of whole sentences about this long: the
         aligner's work grows faster than the length of what it aligns.
       agree_seconds: a word the acoustic aligner places further than this from
@@ -183,6 +186,7 @@ class AlignerSettings:
 
     acoustic_margin_seconds: float = 0.3
     piece_seconds: float = 20.0
+    split_min_words: int = 4
     agree_seconds: float = 0.5
     close_seconds: float = 0.2
     close_weight: float = 0.5

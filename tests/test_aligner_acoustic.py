@@ -199,6 +199,40 @@ def test_a_far_first_word_keeps_whispers_time_when_the_next_word_moved_too() -> 
     assert turn.words[0].start == 12.0
 
 
+def test_a_sentence_the_aligner_cannot_place_whole_is_placed_half_by_half() -> None:
+    """A misheard word breaks the aligner's path through its whole sentence; halving the
+    sentence keeps acoustic times for the half without it. Halves are not cut below
+    SETTINGS.split_min_words, so the half holding the word keeps Whisper's times."""
+    text = b"Host: one two three four five six seven eight nine zebra.\n"
+    transcript = parse_transcript(text, "t.txt")
+    (turn,) = transcript.turns
+    for at, word in enumerate(turn.words):
+        word.start, word.end = 10.0 + at * 0.5, 10.4 + at * 0.5
+    turn.start, turn.end, turn.status, turn.confidence = 10.0, 14.9, TurnStatus.ALIGNED, 1.0
+    asked: list[tuple[str, ...]] = []
+
+    def no_zebras(stretches):
+        asked.extend(s.words for s in stretches)
+        return [
+            None
+            if "zebra." in s.words
+            else [AcousticWord(w.start + 0.05, w.end, 0.9, True, True) for w in turn.words][
+                turn.words.index(next(w for w in turn.words if w.text == s.words[0])) :
+            ][: len(s.words)]
+            for s in stretches
+        ]
+
+    sharpen_words(transcript, 60.0, no_zebras)
+
+    assert asked == [
+        tuple(w.text for w in turn.words),
+        ("one", "two", "three", "four", "five"),
+        ("six", "seven", "eight", "nine", "zebra."),
+    ]
+    assert [w.start for w in turn.words[:5]] == [10.05, 10.55, 11.05, 11.55, 12.05]
+    assert [w.start for w in turn.words[5:]] == [12.5, 13.0, 13.5, 14.0, 14.5]
+
+
 def children_of(pid: int) -> list[int]:
     return [
         int(stat.parent.name)
