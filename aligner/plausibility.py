@@ -13,7 +13,7 @@ from __future__ import annotations
 from podalign.aligner import trace
 from podalign.aligner.normalise import normalise_word
 from podalign.aligner.settings import SETTINGS
-from podalign.transcripts.model import Transcript, TurnStatus
+from podalign.transcripts.model import Transcript, Turn, TurnStatus
 
 
 def mark_implausible_turns(transcript: Transcript) -> None:
@@ -21,6 +21,7 @@ def mark_implausible_turns(transcript: Transcript) -> None:
     for turn in transcript.turns:
         if turn.status == TurnStatus.NOT_FOUND or turn.confidence is None:
             continue
+        _mark_stretched_opening(turn)
         timed = [
             (w.text, start, end)
             for w in turn.words
@@ -41,3 +42,32 @@ def mark_implausible_turns(transcript: Transcript) -> None:
                 why=f"its words last {slowness:.1f} times as long as speech usually does"
                 f" (at most {SETTINGS.slowest_speech_ratio:g}): a sign of a wrong pairing",
             )
+
+
+def _mark_stretched_opening(turn: Turn) -> None:
+    """A turn whose first or second word lasts far longer than any word is said, with more
+    words after it, starts where the pairing went wrong: that word was stretched over a
+    pause or another speaker's speech ("know," over 1.6 s), so its start is not to be
+    trusted, however well the rest of the turn matched."""
+    timed = [
+        (w.text, start, end)
+        for w in turn.words
+        if w.spoken and (start := w.start) is not None and (end := w.end) is not None
+    ]
+    for text, start, end in timed[: min(2, len(timed) - 1)]:
+        tokens = len(normalise_word(text))
+        if not tokens:
+            continue
+        stretch = (end - start) / (tokens * SETTINGS.seconds_per_token)
+        if stretch > SETTINGS.stretched_word_ratio:
+            turn.confidence = min(turn.confidence or 0.0, SETTINGS.doubtful_confidence)
+            trace.note(
+                turn.index,
+                "plausibility",
+                "confidence lowered: check this turn",
+                word=text,
+                why=f"its opening word {text!r} lasts {stretch:.1f} times as long as a word"
+                f" usually does (at most {SETTINGS.stretched_word_ratio:g}): a sign of a"
+                " wrong pairing at the turn's start",
+            )
+            return

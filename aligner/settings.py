@@ -107,6 +107,9 @@ class AlignerSettings:
       slowest_speech_ratio: a found turn whose words last more than this many times
         seconds_per_token per token is not speech at any real pace: it was paired with
         the wrong stretch. Over the benchmark cases the slowest correct turn is at 2.5.
+      stretched_word_ratio: a turn whose first or second word (with more after it) lasts
+        more than this many times seconds_per_token per token has a wrongly paired
+        start; over the benchmark cases no correctly started turn exceeds 3.3.
       doubtful_confidence: such a turn's confidence is at most this, below the 0.5 under
         which the page asks for a check.
 
@@ -193,6 +196,7 @@ class AlignerSettings:
     reach_back_seconds: float = 1.0
 
     slowest_speech_ratio: float = 3.0
+    stretched_word_ratio: float = 4.0
     doubtful_confidence: float = 0.4
 
     longest_typical_word_seconds: float = 0.7

@@ -41,3 +41,16 @@ def test_a_lower_confidence_is_kept_and_unfound_turns_are_left_alone() -> None:
     missing = Turn(1, "Bo", "Gone.", status=TurnStatus.NOT_FOUND)
     mark_implausible_turns(Transcript(turns=[low, missing]))
     assert low.confidence == 0.2 and missing.confidence is None
+
+
+def test_an_opening_word_stretched_over_other_sound_marks_the_turn_for_checking() -> None:
+    """ "know," over 1.6 s: the turn's start was paired with a pause or another speaker.
+    The same length on a later word, or on a turn's only or last word, is left alone."""
+    opening = turn(0, [("You", 1.0, 1.6), ("know,", 1.6, 3.2), ("we", 3.3, 3.4), ("get", 3.4, 3.6)])
+    later = turn(1, [("We", 4.0, 4.1), ("get", 4.1, 4.3), ("so", 4.3, 5.9), ("many.", 5.9, 6.2)])
+    last = turn(2, [("Right,", 7.0, 7.2), ("well.", 7.2, 8.4)])
+    with trace.tracing() as recorded:
+        mark_implausible_turns(Transcript(turns=[opening, later, last]))
+    assert opening.confidence == 0.4
+    assert later.confidence == 0.9 and last.confidence == 0.9
+    assert "'know,'" in recorded.steps[0][0]["why"]
