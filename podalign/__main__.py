@@ -1,5 +1,5 @@
 import sys
 
-from podalign.cli import main
+from podalign.entry import main
 
 sys.exit(main())

@@ -155,4 +155,6 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from podalign.entry import main as start
+
+    sys.exit(start())

@@ -148,6 +148,12 @@ def serve(processes: list[Process], data_dir: Path, *args: str, **kwargs) -> Ser
 
 def test_upload_align_download_and_ranges(processes, data_dir):
     server = serve(processes, data_dir)
+    # The command restarted itself with huge pages for Whisper's large buffers.
+    environment = Path(f"/proc/{server.popen.pid}/environ").read_bytes().split(b"\0")
+    assert any(
+        line.startswith(b"GLIBC_TUNABLES=") and b"glibc.malloc.hugetlb=1" in line
+        for line in environment
+    )
 
     accepted = server.upload()
     episode = server.wait_for(accepted["url"], {"done", "failed"})

@@ -422,3 +422,16 @@ def test_a_language_the_model_does_not_know_is_refused(tmp_path: Path) -> None:
         "podalign: error: the model 'tiny.en' does not know language 'xx' (en)"
     ]
     assert not out.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a glibc tunable")
+def test_the_command_asks_glibc_for_huge_pages_once_and_keeps_other_tunables() -> None:
+    from podalign.entry import huge_pages_environment
+
+    fresh = huge_pages_environment({"PATH": "/bin"})
+    assert fresh == {"PATH": "/bin", "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"}
+    kept = huge_pages_environment({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"})
+    assert kept == {"GLIBC_TUNABLES": "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1"}
+    # Already set, by the restart itself or by the user: no second restart.
+    assert huge_pages_environment(fresh) is None
+    assert huge_pages_environment({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"}) is None
