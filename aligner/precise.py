@@ -64,7 +64,12 @@ def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> di
     reach = _reaches(turns, spoken)
     todo = pieces
     while todo:
-        placed = align([_stretch(words, duration, reach[id(words[0])]) for _, words in todo])
+        placed = align(
+            [
+                _stretch(words, duration, reach.get(id(words[0]), SETTINGS.acoustic_margin_seconds))
+                for _, words in todo
+            ]
+        )
         smaller: list[tuple[int, list[Word]]] = []
         for (position, words), alignment in zip(todo, placed, strict=True):
             if alignment is None:
@@ -190,9 +195,10 @@ def _sentences(words: list[Word]) -> list[list[Word]]:
 
 
 def _reaches(turns: list[Turn], spoken: list[list[Word]]) -> dict[int, float]:
-    """How far back each word's stretch may begin when it opens a piece.
+    """How far back the stretch of each turn's first word begins, by word; a piece opening
+    inside a turn keeps the usual margin.
 
-    Inside a turn, the usual margin. A turn's first word reaches back up to
+    A turn's first word reaches back up to
     SETTINGS.reach_back_seconds, never before the previous turn's last word:
     Whisper puts a first word followed by a pause up to 0.7 s late, and a
     stretch that begins inside that word makes the aligner place it too late
@@ -203,8 +209,6 @@ def _reaches(turns: list[Turn], spoken: list[list[Word]]) -> dict[int, float]:
     previous_end = 0.0
     previous_index = -1
     for turn, words in zip(turns, spoken, strict=True):
-        for word in words:
-            reach[id(word)] = SETTINGS.acoustic_margin_seconds
         first = words[0].start
         if first is not None and turn.index == previous_index + 1:
             reach[id(words[0])] = max(
