@@ -10,6 +10,7 @@ import numpy as np
 from faster_whisper import WhisperModel
 from podalign.aligner import trace, whisper_api
 from podalign.aligner.acoustic import AcousticPool, Alignment, Stretch
+from podalign.aligner.boundaries import reexamine_boundaries
 from podalign.aligner.cache import Recognition, RecognitionCache, SecondListens
 from podalign.aligner.errors import AlignmentError
 from podalign.aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
@@ -76,7 +77,9 @@ def _align(
     _check_belongs(timed, heard, duration)
     trace.stage_done("matching", timed)
     if language in ACOUSTIC_LANGUAGES:
-        sharpen_words(timed, duration, _remembered(acoustic, audio, second_listens))
+        align = _remembered(acoustic, audio, second_listens)
+        sharpen_words(timed, duration, align)
+        reexamine_boundaries(timed, duration, align)
         second_listens.save()
         trace.stage_done("acoustic", timed)
     refine_turn_edges(

@@ -57,8 +57,8 @@ class TurnCheck:
 
 def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> dict[int, TurnCheck]:
     """Move found turns' words onto their acoustic times, in place; what was found, by turn."""
-    turns = [t for t in transcript.turns if _is_timed(t)]
-    spoken = [_spoken(t) for t in turns]
+    turns = [t for t in transcript.turns if is_timed(t)]
+    spoken = [spoken_words(t) for t in turns]
     pieces = [(at, piece) for at, words in enumerate(spoken) for piece in _pieces(words)]
     found: list[dict[int, AcousticWord]] = [{} for _ in turns]
     reach = _reaches(turns, spoken)
@@ -230,13 +230,13 @@ def _stretch(words: list[Word], duration: float, reach: float) -> Stretch:
     )
 
 
-def _spoken(turn: Turn) -> list[Word]:
+def spoken_words(turn: Turn) -> list[Word]:
     return [w for w in turn.words if w.spoken]
 
 
-def _is_timed(turn: Turn) -> bool:
+def is_timed(turn: Turn) -> bool:
     return (
         turn.status != TurnStatus.NOT_FOUND
         and turn.is_timed
-        and all(w.start is not None for w in _spoken(turn))
+        and all(w.start is not None for w in spoken_words(turn))
     )

@@ -103,6 +103,29 @@ class AlignerSettings:
         move this far when the second stays put: Whisper puts a first word followed by
         a pause up to 0.7 s late, into the pause, and a narrow stretch begins inside it.
 
+    Boundaries (boundaries.py)
+      boundary_min_words, boundary_max_words: a boundary is re-examined over the last
+        sentence of the turn before and the first of the turn after, each of at least
+        and at most this many words: enough to anchor the stretch, few enough that a
+        wrong old time inside them does not carry the stretch far off.
+      boundary_max_gap_seconds: turns further apart than this (music, a cut) are not
+        examined together: they need not meet.
+      overlap_tolerance_seconds: a word starting more than this before the previous
+        word ends starts inside it.
+      fastest_seconds_per_letter: per run of 1, 2 and 3 words, the least time per
+        letter any speaker in the benchmark took (0.008, 0.021 and 0.026 s at the
+        fastest; 0.025 keeps 4-word runs above all but 0.05% of true ones): a run said
+        faster than this was squeezed in by a wrong pairing.
+      reexamined_turn_confidence: a short turn Whisper never heard, placed by the
+        acoustic aligner between its neighbours, gets this confidence.
+      longest_pause_seconds, longest_seconds_per_letter: mid-sentence, the next word
+        starts at most this pause after a word's own length (this much per letter, or
+        seconds_per_token per spoken token for numbers): the benchmark's longest pause
+        beyond 0.1 s a letter is 1.35 s. A later next word means the word was stretched
+        over a pause or another speaker.
+      boundary_rounds: boundaries that share a turn with one moved in the same round
+        are looked at again, with its new times, for at most this many rounds.
+
     Plausibility (plausibility.py)
       slowest_speech_ratio: a found turn whose words last more than this many times
         seconds_per_token per token is not speech at any real pace: it was paired with
@@ -194,6 +217,16 @@ class AlignerSettings:
     close_seconds: float = 0.2
     close_weight: float = 0.5
     reach_back_seconds: float = 1.0
+
+    boundary_min_words: int = 3
+    boundary_max_words: int = 12
+    boundary_max_gap_seconds: float = 5.0
+    overlap_tolerance_seconds: float = 0.05
+    fastest_seconds_per_letter: tuple[float, ...] = (0.01, 0.02, 0.025)
+    reexamined_turn_confidence: float = 0.5
+    longest_pause_seconds: float = 1.4
+    longest_seconds_per_letter: float = 0.1
+    boundary_rounds: int = 3
 
     slowest_speech_ratio: float = 3.0
     stretched_word_ratio: float = 4.0

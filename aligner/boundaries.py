@@ -1,0 +1,281 @@
+"""Turn boundaries that cannot be right, re-examined by the acoustic aligner over both turns.
+
+Where Whisper's pairing goes wrong, it goes wrong at a boundary: the last
+words of one turn squeezed into no time so that the next turn's first words
+can take their place ("Good luck with them." in 0.36 s, the reply's "You
+know," on top of it), a one-word reply the matching never found swallowed by
+the turn before, a turn that starts inside its neighbour's speech. The
+precision stage aligned each turn alone, inside the window that pairing
+drew. Here the acoustic aligner gets the end of the one turn, any short
+unfound turn between, and the start of the next, over both windows, and
+places the split itself. Its answer is kept where it is physically possible;
+where it cannot give one and the old times are impossible, the later turn's
+confidence drops below the line where the page asks for a check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from podalign.aligner import trace
+from podalign.aligner.acoustic import Alignment, Stretch
+from podalign.aligner.normalise import normalise_word
+from podalign.aligner.precise import Aligner, is_timed, spoken_words
+from podalign.aligner.settings import SETTINGS
+from podalign.transcripts.model import SENTENCE_END, Transcript, Turn, TurnStatus, Word
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The end of one timed turn, the short unfound turns after it, the start of the next."""
+
+    before: Turn
+    missing: tuple[Turn, ...]
+    after: Turn
+    tail: tuple[Word, ...]
+    head: tuple[Word, ...]
+
+    @property
+    def missing_words(self) -> list[Word]:
+        return [w for turn in self.missing for w in spoken_words(turn)]
+
+    def words(self) -> list[Word]:
+        return [*self.tail, *self.missing_words, *self.head]
+
+
+def reexamine_boundaries(transcript: Transcript, duration: float, align: Aligner) -> None:
+    """Re-align, in place, the boundaries between timed turns whose times cannot be right.
+
+    Doubtful boundaries are aligned together, in rounds: one that shares a turn
+    with a boundary moved in the same round is looked at again in the next,
+    with that turn's new times.
+    """
+    examined: set[int] = set()
+    for _ in range(SETTINGS.boundary_rounds):
+        boundaries = [
+            (b, why)
+            for b in _boundaries(transcript)
+            if id(b.after) not in examined and (why := _doubt(b)) is not None
+        ]
+        if not boundaries:
+            return
+        alignments = align([_stretch(b.words(), duration) for b, _ in boundaries])
+        moved: set[int] = set()
+        for (boundary, why), alignment in zip(boundaries, alignments, strict=True):
+            if id(boundary.before) in moved:
+                continue
+            examined.add(id(boundary.after))
+            if _apply(boundary, alignment, why):
+                moved.add(id(boundary.after))
+            else:
+                _warn_if_impossible(boundary)
+
+
+def _boundaries(transcript: Transcript) -> list[Boundary]:
+    turns = transcript.turns
+    timed = [at for at, turn in enumerate(turns) if is_timed(turn)]
+    found: list[Boundary] = []
+    for before, after in zip(timed, timed[1:], strict=False):
+        missing = tuple(t for t in turns[before + 1 : after] if spoken_words(t))
+        tokens = sum(len(normalise_word(w.text)) for t in missing for w in spoken_words(t))
+        tail = _tail(spoken_words(turns[before]))
+        head = _head(spoken_words(turns[after]))
+        if (
+            tokens > SETTINGS.short_turn_tokens
+            or _start(head[0]) - _end(tail[-1]) > SETTINGS.boundary_max_gap_seconds
+        ):
+            # A long turn between was cut from the audio or lies elsewhere, or music parts
+            # them: these two turns need not meet at all.
+            continue
+        found.append(Boundary(turns[before], missing, turns[after], tuple(tail), tuple(head)))
+    return found
+
+
+def _tail(words: list[Word]) -> list[Word]:
+    """A turn's last sentence, or its last words: at least and at most a few."""
+    start = len(words) - 1
+    while start > 0 and (
+        len(words) - start < SETTINGS.boundary_min_words or not _ends_sentence(words[start - 1])
+    ):
+        start -= 1
+    return words[max(start, len(words) - SETTINGS.boundary_max_words) :]
+
+
+def _head(words: list[Word]) -> list[Word]:
+    """A turn's first sentence, or its first words: at least and at most a few."""
+    end = 1
+    while end < len(words) and (
+        end < SETTINGS.boundary_min_words or not _ends_sentence(words[end - 1])
+    ):
+        end += 1
+    return words[: min(end, SETTINGS.boundary_max_words)]
+
+
+def _ends_sentence(word: Word) -> bool:
+    return bool(SENTENCE_END.search(word.text))
+
+
+def _doubt(boundary: Boundary) -> str | None:
+    """Why the times where the two turns meet cannot be trusted, or None."""
+    if boundary.missing:
+        return "a short turn between them was not found: its words may sit inside either"
+    if TurnStatus.ESTIMATED in (boundary.before.status, boundary.after.status):
+        return "one of them has estimated times, spread evenly over a guessed stretch"
+    impossible = _impossible(_junction(boundary), shortest_run=1)
+    return None if impossible is None else impossible[1]
+
+
+def _head_in_doubt(boundary: Boundary) -> bool:
+    """Whether the later turn's own opening is impossible, guessed or may hold a missed turn."""
+    head = boundary.head[: SETTINGS.boundary_min_words]
+    return (
+        bool(boundary.missing)
+        or boundary.after.status == TurnStatus.ESTIMATED
+        or _start(head[0]) < _end(boundary.tail[-1]) - SETTINGS.overlap_tolerance_seconds
+        or _impossible([list(head)], shortest_run=1) is not None
+    )
+
+
+def _junction(boundary: Boundary) -> list[list[Word]]:
+    """The words where the two turns meet, by turn."""
+    return [
+        list(boundary.tail[-SETTINGS.boundary_min_words :]),
+        list(boundary.head[: SETTINGS.boundary_min_words]),
+    ]
+
+
+def _impossible(turns: list[list[Word]], shortest_run: int) -> tuple[int, str] | None:
+    """Times of these turns' words that no speaker can do: which turn's start they put in
+    doubt (by position), and what they are; or None.
+
+    A word whose next word (in the same sentence) starts far later than any
+    word lasts was stretched over a pause or someone else's speech; words
+    said faster than anyone speaks were squeezed; a turn starting before
+    the previous one's last word ends starts inside it. Word ends are not
+    trusted for the first: the acoustic aligner lets a word swallow the pause
+    after it.
+    """
+    for position, (words, following) in enumerate(zip(turns, turns[1:], strict=False), start=1):
+        if (
+            words
+            and following
+            and _start(following[0]) < _end(words[-1]) - SETTINGS.overlap_tolerance_seconds
+        ):
+            return position, f"{following[0].text!r} starts inside {words[-1].text!r}"
+    for position, words in enumerate(turns):
+        for said, then in zip(words, words[1:], strict=False):
+            longest = SETTINGS.longest_pause_seconds + max(
+                SETTINGS.longest_seconds_per_letter * _letters(said.text),
+                SETTINGS.seconds_per_token * len(normalise_word(said.text)),
+            )
+            if not _ends_sentence(said) and _start(then) - _start(said) > longest:
+                return position, f"{said.text!r} stretched over {_start(then) - _start(said):.2f} s"
+        for size in range(shortest_run, len(SETTINGS.fastest_seconds_per_letter) + 1):
+            per_letter = SETTINGS.fastest_seconds_per_letter[size - 1]
+            for at in range(len(words) - size + 1):
+                run = words[at : at + size]
+                letters = sum(_letters(w.text) for w in run)
+                if letters and _end(run[-1]) - _start(run[0]) < per_letter * letters:
+                    said = " ".join(w.text for w in run)
+                    # Squeezed words make room for the next turn's opening.
+                    return (
+                        min(position + 1, len(turns) - 1),
+                        f"{said!r} squeezed into {_end(run[-1]) - _start(run[0]):.2f} s",
+                    )
+    return None
+
+
+def _apply(boundary: Boundary, alignment: Alignment | None, why: str) -> bool:
+    """Take the aligner's times for the boundary's words if they are possible; whether taken."""
+    words = boundary.words()
+    if alignment is None or any(place is None for place in alignment):
+        return False
+    times: list[tuple[float, float]] = []
+    for at, (word, place) in enumerate(zip(words, alignment, strict=True)):
+        assert place is not None
+        # The outer edges of the stretch were cut by the old times: a pinned one keeps them,
+        # but a first word is not stretched back over what the aligner put before it.
+        start = (
+            place.start
+            if place.start_found or at > 0
+            else max(_start(word), place.end - SETTINGS.longest_edge_word_seconds)
+        )
+        end = place.end if place.end_found or at < len(words) - 1 else _end(word)
+        times.append((start, max(start, end)))
+    if not _head_in_doubt(boundary):
+        # Nothing was wrong with the later turn's start: only the earlier one's end moves.
+        times[len(words) - len(boundary.head) :] = [(_start(w), _end(w)) for w in boundary.head]
+    retimed = {id(w): Word(w.text, start=s, end=e) for w, (s, e) in zip(words, times, strict=True)}
+    by_turn = [
+        [retimed[id(w)] for w in part]
+        for part in (boundary.tail, *map(spoken_words, boundary.missing), boundary.head)
+    ]
+    if _impossible(by_turn, shortest_run=1) is not None:
+        return False
+    for word, (start, end) in zip(words, times, strict=True):
+        word.start, word.end = round(start, 3), round(end, 3)
+    for turn in (boundary.before, *boundary.missing, boundary.after):
+        timed = spoken_words(turn)
+        turn.start, turn.end = timed[0].start, timed[-1].end
+    for turn in boundary.missing:
+        turn.status, turn.confidence = TurnStatus.ESTIMATED, SETTINGS.reexamined_turn_confidence
+        trace.note(
+            turn.index,
+            "boundary",
+            "placed by the acoustic aligner between its neighbours",
+            why="Whisper did not hear it; aligned with the end of the turn before and the"
+            " start of the turn after, its words found a place of their own",
+        )
+    trace.note(
+        boundary.after.index,
+        "boundary",
+        f"boundary with turn {boundary.before.index} re-examined and moved",
+        start=boundary.after.start,
+        why=f"{why}; the acoustic aligner placed the end of the one and the start of the"
+        " other over both their windows",
+    )
+    return True
+
+
+def _warn_if_impossible(boundary: Boundary) -> None:
+    """Impossible times the acoustic aligner could not replace: that turn needs a check.
+
+    A lone word squeezed to nothing is common where Whisper's time was kept
+    between two acoustic ones, and harmless; runs of words are not.
+    """
+    impossible = _impossible(_junction(boundary), shortest_run=2)
+    if impossible is None:
+        return
+    position, why = impossible
+    turn = (boundary.before, boundary.after)[position]
+    turn.confidence = min(turn.confidence or 0.0, SETTINGS.doubtful_confidence)
+    trace.note(
+        turn.index,
+        "boundary",
+        "confidence lowered: check this turn",
+        why=f"{why} where it meets turn"
+        f" {(boundary.after, boundary.before)[position].index}, and the acoustic aligner"
+        " found no possible split between them",
+    )
+
+
+def _stretch(words: list[Word], duration: float) -> Stretch:
+    return Stretch(
+        max(0.0, _start(words[0]) - SETTINGS.acoustic_margin_seconds),
+        min(duration, _end(words[-1]) + SETTINGS.acoustic_margin_seconds),
+        tuple(w.text for w in words),
+    )
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+def _start(word: Word) -> float:
+    assert word.start is not None
+    return word.start
+
+
+def _end(word: Word) -> float:
+    assert word.end is not None
+    return word.end
