@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podalign.aligner import trace
-from podalign.aligner.acoustic import Alignment, Stretch
+from podalign.aligner.acoustic import AcousticWord, Alignment, Stretch
 from podalign.aligner.normalise import normalise_word
 from podalign.aligner.precise import Aligner, is_timed, spoken_words
 from podalign.aligner.settings import SETTINGS
@@ -190,18 +190,11 @@ def _apply(boundary: Boundary, alignment: Alignment | None, why: str) -> bool:
     words = boundary.words()
     if alignment is None or any(place is None for place in alignment):
         return False
-    times: list[tuple[float, float]] = []
-    for at, (word, place) in enumerate(zip(words, alignment, strict=True)):
-        assert place is not None
-        # The outer edges of the stretch were cut by the old times: a pinned one keeps them,
-        # but a first word is not stretched back over what the aligner put before it.
-        start = (
-            place.start
-            if place.start_found or at > 0
-            else max(_start(word), place.end - SETTINGS.longest_edge_word_seconds)
-        )
-        end = place.end if place.end_found or at < len(words) - 1 else _end(word)
-        times.append((start, max(start, end)))
+    times = [
+        _edges(word, place, first=at == 0, last=at == len(words) - 1)
+        for at, (word, place) in enumerate(zip(words, alignment, strict=True))
+        if place is not None
+    ]
     if not _head_in_doubt(boundary):
         # Nothing was wrong with the later turn's start: only the earlier one's end moves.
         times[len(words) - len(boundary.head) :] = [(_start(w), _end(w)) for w in boundary.head]
@@ -235,6 +228,19 @@ def _apply(boundary: Boundary, alignment: Alignment | None, why: str) -> bool:
         " other over both their windows",
     )
     return True
+
+
+def _edges(word: Word, place: AcousticWord, first: bool, last: bool) -> tuple[float, float]:
+    """A word's new start and end. The stretch's outer edges were cut by the old times: an
+    edge the aligner pinned there keeps its old time, as far as the word allows, and a
+    first word is not stretched back over what the aligner put before it."""
+    start, end = place.start, place.end
+    if first and not place.start_found:
+        kept = max(_start(word), place.end - SETTINGS.longest_edge_word_seconds)
+        start = kept if kept < place.end else place.start
+    if last and not place.end_found and _end(word) > start:
+        end = _end(word)
+    return start, max(start, end)
 
 
 def _warn_if_impossible(boundary: Boundary) -> None:
