@@ -1,0 +1,262 @@
+"""Turn boundaries with impossible times, re-examined by the acoustic aligner over both turns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from podalign.aligner import trace
+from podalign.aligner.acoustic import AcousticPool, AcousticWord, Alignment, Stretch
+from podalign.aligner.boundaries import reexamine_boundaries
+from podalign.aligner.settings import SETTINGS
+from podalign.audio import PcmFile, decode_to_file
+from podalign.transcripts import parse_transcript
+from podalign.transcripts.model import Transcript, TurnStatus
+from test_aligner_end_to_end import speech_bursts
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DIALOGUE = FIXTURES / "dialogue.mp3"
+
+Times = list[tuple[float, float] | None]
+
+
+def _timed(text: bytes, times: Times) -> Transcript:
+    """A transcript whose spoken words get ``times`` in order (None: the turn was not found)."""
+    transcript = parse_transcript(text, "t.txt")
+    words = [w for turn in transcript.turns for w in turn.words]
+    for word, time in zip(words, times, strict=True):
+        word.start, word.end = time or (None, None)
+    for turn in transcript.turns:
+        if turn.words[0].start is None:
+            turn.status, turn.confidence = TurnStatus.NOT_FOUND, 0.0
+            continue
+        turn.start, turn.end = turn.words[0].start, turn.words[-1].end
+        turn.status, turn.confidence = TurnStatus.ALIGNED, 0.9
+    return transcript
+
+
+def _answering(*answers: Times):
+    """An aligner giving each stretch it is asked about the next of ``answers``."""
+    asked: list[Stretch] = []
+    pending = list(answers)
+
+    def align(stretches: Sequence[Stretch]) -> list[Alignment | None]:
+        asked.extend(stretches)
+        return [
+            [AcousticWord(s, e, 0.9, True, True) for s, e in pending.pop(0)] if pending else None
+            for _ in stretches
+        ]
+
+    return align, asked
+
+
+# "Good luck with them." squeezed into 0.36 s so that the reply's "You know," could sit
+# on it; the reply's third word is where it was really said.
+SQUEEZED = (
+    b"Dana: Thanks for calling. Good luck with them.\n\nMarcus: You know, we get calls.\n",
+    [
+        (10.0, 10.3),
+        (10.3, 10.5),
+        (10.5, 11.0),
+        (11.0, 11.09),
+        (11.09, 11.18),
+        (11.18, 11.27),
+        (11.27, 11.36),
+        (11.7, 11.8),
+        (11.8, 11.9),
+        (13.9, 14.1),
+        (14.1, 14.3),
+        (14.3, 14.8),
+    ],
+)
+ACOUSTIC = [(11.7, 11.9), (11.9, 12.1), (12.1, 12.3), (12.3, 12.7), (13.0, 13.2), (13.3, 13.8)]
+ACOUSTIC_HEAD = [(13.9, 14.1), (14.1, 14.3), (14.3, 14.8)]
+
+
+def test_squeezed_words_and_the_reply_on_them_are_split_again_over_both_turns() -> None:
+    transcript = _timed(*SQUEEZED)
+    dana, marcus = transcript.turns
+    align, asked = _answering(ACOUSTIC + ACOUSTIC_HEAD)
+
+    with trace.tracing() as recorded:
+        reexamine_boundaries(transcript, 60.0, align)
+
+    (stretch,) = asked
+    assert stretch.words == ("Good", "luck", "with", "them.", "You", "know,", "we", "get", "calls.")
+    assert (stretch.start, stretch.end) == (11.0 - SETTINGS.acoustic_margin_seconds, 14.8 + 0.3)
+    assert dana.end == 12.7 and marcus.start == 13.0
+    assert [w.start for w in marcus.words] == [13.0, 13.3, 13.9, 14.1, 14.3]
+    assert marcus.confidence == 0.9
+    steps = recorded.steps[marcus.index]
+    assert "re-examined" in steps[-1]["decision"] and "squeezed" in steps[-1]["why"]
+
+
+def test_an_impossible_answer_is_refused_and_the_later_turn_marked_for_a_check() -> None:
+    transcript = _timed(*SQUEEZED)
+    before = [(w.start, w.end) for t in transcript.turns for w in t.words]
+    squeezed_again = [(11.0, 11.01), (11.01, 11.02), (11.02, 11.03), (11.03, 11.04)]
+    align, _ = _answering(squeezed_again + [(11.7, 11.8), (11.8, 11.9)] + ACOUSTIC_HEAD)
+
+    reexamine_boundaries(transcript, 60.0, align)
+
+    assert [(w.start, w.end) for t in transcript.turns for w in t.words] == before
+    assert transcript.turns[1].confidence == SETTINGS.doubtful_confidence
+    assert transcript.turns[0].confidence == 0.9
+
+
+def test_a_boundary_the_aligner_cannot_place_keeps_its_times_and_is_marked() -> None:
+    transcript = _timed(*SQUEEZED)
+    align, asked = _answering()
+
+    reexamine_boundaries(transcript, 60.0, align)
+
+    assert len(asked) == 1
+    assert transcript.turns[1].start == 11.7
+    assert transcript.turns[1].confidence == SETTINGS.doubtful_confidence
+
+
+def test_a_sound_later_turn_keeps_its_start_when_only_the_earlier_ones_end_was_squeezed() -> None:
+    """The acoustic aligner is trusted to mend what was impossible, not to move what was
+    not: a reply whose own opening is possible stays where it was heard."""
+    text = b"Ann: We are done here now.\n\nBo: Oh, that is good.\n"
+    times: Times = [
+        (5.0, 5.2),
+        (5.2, 5.4),
+        (5.4, 5.7),
+        (5.7, 5.7),
+        (5.7, 5.7),
+        (6.5, 6.7),
+        (6.8, 7.0),
+        (7.0, 7.1),
+        (7.1, 7.5),
+    ]
+    transcript = _timed(text, times)
+    elsewhere = [(5.0, 5.2), (5.2, 5.4), (5.4, 5.7), (5.7, 5.9), (5.9, 6.2)]
+    align, _ = _answering(elsewhere + [(6.2, 6.4), (6.4, 6.6), (6.6, 6.8), (6.8, 7.2)])
+
+    reexamine_boundaries(transcript, 60.0, align)
+
+    ann, bo = transcript.turns
+    assert [(w.start, w.end) for w in ann.words][-2:] == [(5.7, 5.9), (5.9, 6.2)]
+    assert [w.start for w in bo.words] == [6.5, 6.8, 7.0, 7.1]
+
+
+def test_a_short_reply_whisper_missed_is_placed_between_its_neighbours() -> None:
+    """ "Right." was swallowed by the end of the turn before: aligned with both neighbours,
+    it finds its own place, and the earlier turn's last word moves back where it was said."""
+    text = b"June: Hold a line on it.\n\nRafael: Right.\n\nJune: When I opened it.\n"
+    times: Times = [
+        (120.0, 120.2),
+        (120.2, 120.25),
+        (120.25, 120.6),
+        (120.6, 120.9),
+        (121.33, 121.51),
+        None,
+        (122.44, 122.53),
+        (122.53, 122.74),
+        (122.74, 123.04),
+        (123.04, 123.4),
+    ]
+    transcript = _timed(text, times)
+    placed = [(120.0, 120.2), (120.2, 120.25), (120.25, 120.6), (120.6, 120.8), (120.8, 121.3)]
+    align, asked = _answering(
+        placed
+        + [(121.3, 121.59)]
+        + [(122.4, 122.53), (122.53, 122.74), (122.74, 123.04), (123.04, 123.4)]
+    )
+
+    reexamine_boundaries(transcript, 300.0, align)
+
+    june, rafael, again = transcript.turns
+    assert asked[0].words[5] == "Right."
+    assert (rafael.start, rafael.end) == (121.3, 121.59)
+    assert (rafael.status, rafael.confidence) == (
+        TurnStatus.ESTIMATED,
+        SETTINGS.reexamined_turn_confidence,
+    )
+    assert june.end == 121.3 and again.start == 122.4
+
+
+def test_possible_boundaries_are_left_alone() -> None:
+    text = b"Ann: We are done here.\n\nBo: Oh, that is good.\n"
+    times: Times = [
+        (5.0, 5.2),
+        (5.2, 5.4),
+        (5.4, 5.7),
+        (5.7, 6.1),
+        (6.5, 6.7),
+        (6.8, 7.0),
+        (7.0, 7.1),
+        (7.1, 7.5),
+    ]
+    transcript = _timed(text, times)
+    align, asked = _answering()
+
+    reexamine_boundaries(transcript, 60.0, align)
+
+    assert asked == []
+    assert [t.confidence for t in transcript.turns] == [0.9, 0.9]
+
+
+def test_turns_a_long_unfound_turn_or_a_long_gap_parts_are_not_examined_together() -> None:
+    """A long turn between two found ones was cut or lies elsewhere; music parts turns far
+    apart: neither pair need meet, so neither is aligned as one stretch."""
+    cut = _timed(
+        b"Ann: We are done.\n\nBo: This whole reply was cut in editing.\n\nAnn: Oh, Now.\n",
+        [(5.0, 5.2), (5.2, 5.4), (5.4, 5.4)] + [None] * 7 + [(5.8, 5.9), (5.9, 6.0)],
+    )
+    apart = _timed(
+        b"Ann: We are done.\n\nBo: Oh, now.\n",
+        [
+            (5.0, 5.2),
+            (5.2, 5.4),
+            (5.4, 5.4),
+            (5.4 + SETTINGS.boundary_max_gap_seconds + 1, 11.6),
+            (11.6, 11.6),
+        ],
+    )
+    align, asked = _answering()
+
+    reexamine_boundaries(cut, 60.0, align)
+    reexamine_boundaries(apart, 60.0, align)
+
+    assert asked == []
+
+
+@pytest.fixture(scope="module")
+def pcm(tmp_path_factory: pytest.TempPathFactory) -> PcmFile:
+    return decode_to_file(DIALOGUE, tmp_path_factory.mktemp("boundaries") / "dialogue.pcm").pcm
+
+
+def test_a_real_boundary_squeezed_by_a_wrong_pairing_comes_back_onto_the_speech(pcm) -> None:
+    """Real speech and the real acoustic aligner: the first turn's last three words are
+    squeezed into its last 30 ms and the second turn's first two words moved onto them.
+    Re-examined, both turns' edges come back to their bursts of sound."""
+    transcript = parse_transcript((FIXTURES / "dialogue.txt").read_bytes(), "dialogue.txt")
+    bursts = speech_bursts(DIALOGUE)
+    for turn, (onset, offset) in zip(transcript.turns, bursts, strict=True):
+        step = (offset - onset) / len(turn.words)
+        for at, word in enumerate(turn.words):
+            word.start, word.end = onset + at * step, onset + (at + 1) * step
+        turn.status, turn.confidence = TurnStatus.ALIGNED, 0.9
+    first, second = transcript.turns[:2]
+    squeezed_from = first.words[-1].end - 0.03
+    for at, word in enumerate(first.words[-3:]):
+        word.start = word.end = squeezed_from + at * 0.01
+    first.words[-1].end = squeezed_from + 0.03
+    tail_start = first.words[-4].start
+    for word in second.words[:2]:
+        length = word.end - word.start
+        word.start, word.end = tail_start + 0.1, tail_start + 0.1 + length
+        tail_start += length
+    for turn in transcript.turns:
+        turn.start, turn.end = turn.words[0].start, turn.words[-1].end
+
+    with AcousticPool(workers=1) as pool:
+        reexamine_boundaries(transcript, pcm.duration, lambda s: pool.align(pcm, s))
+
+    (first_end, second_start) = bursts[0][1], bursts[1][0]
+    assert abs(first.end - first_end) <= 0.15
+    assert abs(second.start - second_start) <= 0.1
+    assert second.confidence == 0.9
