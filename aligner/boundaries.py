@@ -176,11 +176,11 @@ def _impossible(turns: list[list[Word]], shortest_run: int) -> tuple[int, str] |
                 run = words[at : at + size]
                 letters = sum(_letters(w.text) for w in run)
                 if letters and _end(run[-1]) - _start(run[0]) < per_letter * letters:
-                    said = " ".join(w.text for w in run)
+                    phrase = " ".join(w.text for w in run)
                     # Squeezed words make room for the next turn's opening.
                     return (
                         min(position + 1, len(turns) - 1),
-                        f"{said!r} squeezed into {_end(run[-1]) - _start(run[0]):.2f} s",
+                        f"{phrase!r} squeezed into {_end(run[-1]) - _start(run[0]):.2f} s",
                     )
     return None
 
