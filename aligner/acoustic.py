@@ -185,6 +185,18 @@ class AcousticPool:
         return list(self._pool.map(_align_in_worker, jobs, chunksize=CHUNK_SIZE))
 
 
+def kill_workers() -> None:
+    """Kill this process's acoustic workers at once, stuck or not.
+
+    concurrent.futures joins every pool's workers when the interpreter exits,
+    so one worker that hangs (or was stopped) keeps a shutting-down server
+    alive for ever; nothing a worker is doing then is worth waiting for. The
+    acoustic pools are the only multiprocessing children podalign makes.
+    """
+    for child in multiprocessing.active_children():
+        child.kill()
+
+
 _worker: AcousticAligner | None = None
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from huey import RedisHuey
 from huey.signals import SIGNAL_INTERRUPTED
 from podalign.aligner import AlignmentError, align_transcript
+from podalign.aligner.acoustic import kill_workers
 from podalign.aligner.cache import RecognitionCache
 from podalign.aligner.models import model_id
 from podalign.api import jobs
@@ -130,6 +131,7 @@ def run_remote_worker(
         huey.create_consumer(workers=workers, worker_type="thread").run()
     finally:
         ffmpeg.stop()
+        kill_workers()
     return 0
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 import waitress
 from flask import Flask
+from podalign.aligner.acoustic import kill_workers
 from podalign.api import files, jobs, storage
 from podalign.api.app import DEFAULTS, create_app, env_config
 from podalign.api.early import gated_channel
@@ -51,7 +54,7 @@ def run_serve(args: argparse.Namespace) -> int:
     threading.Thread(target=server.run, name="http", daemon=True).start()
     _consume(app, args.workers)
     server.close()
-    return 0
+    _leave(0)
 
 
 def _remove_leftovers(app: Flask) -> None:
@@ -77,7 +80,7 @@ def run_worker(args: argparse.Namespace) -> int:
     jobs.recover_orphans(app)
     jobs.start_recovery(app)
     _consume(app, max(1, args.workers))
-    return 0
+    _leave(0)
 
 
 def _run_remote_worker(args: argparse.Namespace) -> int:
@@ -99,7 +102,7 @@ def _run_remote_worker(args: argparse.Namespace) -> int:
         return 2
     from podalign.api.remote import run_remote_worker
 
-    return run_remote_worker(
+    status = run_remote_worker(
         args.server,
         token,
         config["REDIS_URL"],
@@ -108,6 +111,7 @@ def _run_remote_worker(args: argparse.Namespace) -> int:
         config["MODEL"],
         float(config["JOB_STALL_SECONDS"]),
     )
+    _leave(status)
 
 
 def _consume(app: Flask, workers: int) -> None:
@@ -118,6 +122,20 @@ def _consume(app: Flask, workers: int) -> None:
         jobs.make_consumer(app, workers).run()
     finally:
         ffmpeg.stop()
+        kill_workers()
+
+
+def _leave(status: int) -> NoReturn:
+    """End the process once its jobs are stopped and handed back.
+
+    A job thread can still be inside Whisper (a CTranslate2 call cannot be
+    interrupted): a normal interpreter exit would run C++ destructors under it
+    and abort the process. Everything a job must keep is written already.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _make_app(args: argparse.Namespace, config: dict | None = None) -> Flask | None:

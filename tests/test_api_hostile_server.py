@@ -187,6 +187,33 @@ def test_sigterm_kills_the_jobs_ffmpeg_and_counts_the_attempt(processes, tmp_pat
     assert attempts(data_dir, accepted["id"]) == 2
 
 
+def test_sigterm_stops_the_server_even_with_its_acoustic_workers_stuck(processes, tmp_path):
+    """The acoustic aligner's worker processes, stopped as a stuck one would sit, must not
+    keep a SIGTERMed server alive: concurrent.futures joins its pools at exit."""
+    server = Server(tmp_path / "data")
+    processes.append(server)
+    server.upload()
+    workers: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline:
+        workers = [pid for pid in children_of(server.popen.pid) if not _is_ffmpeg(pid)]
+        time.sleep(0.01)
+    assert workers, "the job forked no acoustic workers"
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+
+    assert server.stop(signal.SIGTERM) == 0
+    time.sleep(0.5)
+    assert not [pid for pid in workers if running(pid)]
+
+
+def _is_ffmpeg(pid: int) -> bool:
+    try:
+        return b"ffmpeg" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def soak_requests(tmp_path: Path) -> list[tuple[str, list, dict]]:
     """(kind, multipart fields, headers): twelve good uploads and eight hostile ones."""
     audio = (FIXTURES / "dialogue.mp3").read_bytes()
