@@ -53,6 +53,10 @@ class AlignerSettings:
         cluster of their own ("hello" heard in the intro music).
       stray_cluster_words, stray_cluster_share: such a cluster is dropped when it has
         at most this many words, or this share of the turn's main cluster.
+      stray_cluster_max_words: but never when it has more words than this: a run that
+        long heard in order is the turn itself, not a common phrase paired by chance
+        (18 words of a turn's opening, heard 4 s before the rest where Whisper skipped
+        a stretch, were dropped and the turn started 10 s late).
       found_ratio: a turn with at least this share of its tokens matched is aligned.
       estimated_ratio: from this share (or one matched token of a turn of at most
         four) a turn is estimated, with its other words placed between neighbours;
@@ -191,6 +195,7 @@ class AlignerSettings:
     stray_gap_seconds: float = 4.0
     stray_cluster_words: int = 2
     stray_cluster_share: float = 0.1
+    stray_cluster_max_words: int = 6
     found_ratio: float = 0.5
     estimated_ratio: float = 0.2
     missing_min_tokens: int = 6

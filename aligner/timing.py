@@ -179,7 +179,10 @@ def _drop_strays(slots: list[_WordSlot]) -> None:
             continue
         main = max(clusters, key=len)
         for cluster in clusters:
-            small = max(SETTINGS.stray_cluster_words, SETTINGS.stray_cluster_share * len(main))
+            small = min(
+                max(SETTINGS.stray_cluster_words, SETTINGS.stray_cluster_share * len(main)),
+                SETTINGS.stray_cluster_max_words,
+            )
             if cluster is not main and len(cluster) <= small:
                 trace.note(
                     cluster[0].turn,

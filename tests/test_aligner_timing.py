@@ -272,6 +272,18 @@ def test_a_far_cluster_of_many_words_is_kept() -> None:
     assert t.turns[0].end == heard[-1].end
 
 
+def test_a_long_opening_heard_apart_from_the_rest_of_a_long_turn_is_kept() -> None:
+    """Ten words heard in order are the turn's opening, however small a share of a long
+    turn they are: Whisper skipped the stretch after them, not they the turn."""
+    opening = "sure the fun fact is that the illustrated guide was"
+    rest = " ".join(["about", "kubernetes", "and", "the", "children", "who", "learn"] * 20)
+    t = make_transcript(f"Bob: {opening} {rest}.")
+    heard = spoken(opening, 100.0) + spoken(rest, 110.0)
+    time_transcript(t, heard, 600.0, rescue=None)
+    assert t.turns[0].start == 100.0
+    assert word(t, 0, "illustrated").start == heard[7].start
+
+
 def test_bracketed_notes_get_no_times() -> None:
     t = make_transcript(
         "Alice: [laughter] Well, I think so. [crosstalk]",
