@@ -71,6 +71,52 @@ def reexamine_boundaries(transcript: Transcript, duration: float, align: Aligner
                 _warn_if_impossible(boundary)
 
 
+def pull_stretched_openings(transcript: Transcript) -> None:
+    """Move a turn's opening words next to the first word after them that is in place.
+
+    A turn that comes after speech the transcript does not hold (a recap
+    after an unscripted stretch, an ad) can have its first word paired with
+    a stray word Whisper heard seconds early, and the next word stretched
+    over everything between ("A" 2 s early, "slightly" over 2.4 s, "different
+    story." in place). No pause mid-sentence lasts that long: the words up to
+    the stretched one were said right before the word that follows it, at a
+    usual pace. The turn keeps a confidence that asks for a check.
+    """
+    for turn in transcript.turns:
+        if not is_timed(turn):
+            continue
+        words = spoken_words(turn)
+        opening = words[: SETTINGS.boundary_min_words + 1]
+        stretched = [
+            at
+            for at, (a, b) in enumerate(zip(opening, opening[1:], strict=False))
+            if _stretched(a, b)
+        ]
+        if not stretched:
+            continue
+        was = turn.start
+        end = _start(words[stretched[-1] + 1])
+        for word in reversed(words[: stretched[-1] + 1]):
+            start = end - _usual_seconds(
+                word, SETTINGS.usual_seconds_per_letter, SETTINGS.usual_word_seconds
+            )
+            if start <= _start(word):
+                break
+            word.start, word.end = round(start, 3), round(end, 3)
+            end = start
+        turn.start = words[0].start
+        turn.confidence = min(turn.confidence or 0.0, SETTINGS.doubtful_confidence)
+        trace.note(
+            turn.index,
+            "boundary",
+            "opening words moved next to the word after them: check this turn",
+            was=was,
+            why=f"{words[stretched[-1]].text!r} was stretched over a pause longer than any"
+            " speaker makes mid-sentence; the words up to it were placed before the next word"
+            " at a usual pace",
+        )
+
+
 def _boundaries(transcript: Transcript) -> list[Boundary]:
     turns = transcript.turns
     timed = [at for at, turn in enumerate(turns) if is_timed(turn)]
@@ -164,11 +210,7 @@ def _impossible(turns: list[list[Word]], shortest_run: int) -> tuple[int, str] |
             return position, f"{following[0].text!r} starts inside {words[-1].text!r}"
     for position, words in enumerate(turns):
         for said, then in zip(words, words[1:], strict=False):
-            longest = SETTINGS.longest_pause_seconds + max(
-                SETTINGS.longest_seconds_per_letter * _letters(said.text),
-                SETTINGS.seconds_per_token * len(normalise_word(said.text)),
-            )
-            if not _ends_sentence(said) and _start(then) - _start(said) > longest:
+            if _stretched(said, then):
                 return position, f"{said.text!r} stretched over {_start(then) - _start(said):.2f} s"
         for size in range(shortest_run, len(SETTINGS.fastest_seconds_per_letter) + 1):
             per_letter = SETTINGS.fastest_seconds_per_letter[size - 1]
@@ -183,6 +225,23 @@ def _impossible(turns: list[list[Word]], shortest_run: int) -> tuple[int, str] |
                         f"{phrase!r} squeezed into {_end(run[-1]) - _start(run[0]):.2f} s",
                     )
     return None
+
+
+def _stretched(said: Word, then: Word) -> bool:
+    """Whether the next word, in the same sentence, starts later than any pause allows."""
+    longest = SETTINGS.longest_pause_seconds + _usual_seconds(
+        said, SETTINGS.longest_seconds_per_letter
+    )
+    return not _ends_sentence(said) and _start(then) - _start(said) > longest
+
+
+def _usual_seconds(word: Word, per_letter: float, per_word: float = 0.0) -> float:
+    """How long a word takes at ``per_letter`` a letter after ``per_word`` (a number by its
+    spoken tokens)."""
+    letters = _letters(word.text)
+    if letters:
+        return per_word + per_letter * letters
+    return SETTINGS.seconds_per_token * len(normalise_word(word.text))
 
 
 def _apply(boundary: Boundary, alignment: Alignment | None, why: str) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 from faster_whisper import WhisperModel
 from podalign.aligner import trace, whisper_api
 from podalign.aligner.acoustic import AcousticPool, Alignment, Stretch
-from podalign.aligner.boundaries import reexamine_boundaries
+from podalign.aligner.boundaries import pull_stretched_openings, reexamine_boundaries
 from podalign.aligner.cache import Recognition, RecognitionCache, SecondListens
 from podalign.aligner.errors import AlignmentError
 from podalign.aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
@@ -80,6 +80,7 @@ def _align(
         align = _remembered(acoustic, audio, second_listens)
         sharpen_words(timed, duration, align)
         reexamine_boundaries(timed, duration, align)
+        pull_stretched_openings(timed)
         second_listens.save()
         trace.stage_done("acoustic", timed)
     refine_turn_edges(

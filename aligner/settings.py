@@ -127,6 +127,9 @@ class AlignerSettings:
         seconds_per_token per spoken token for numbers): the benchmark's longest pause
         beyond 0.1 s a letter is 1.35 s. A later next word means the word was stretched
         over a pause or another speaker.
+      usual_word_seconds, usual_seconds_per_letter: a turn's opening words moved next to
+        the word after them each take this plus this much a letter, start to next start:
+        the least-squares fit over the benchmark's words mid-sentence.
       boundary_rounds: boundaries that share a turn with one moved in the same round
         are looked at again, with its new times, for at most this many rounds.
 
@@ -232,6 +235,8 @@ class AlignerSettings:
     longest_pause_seconds: float = 1.4
     longest_seconds_per_letter: float = 0.1
     boundary_rounds: int = 3
+    usual_word_seconds: float = 0.04
+    usual_seconds_per_letter: float = 0.052
 
     slowest_speech_ratio: float = 3.0
     stretched_word_ratio: float = 4.0

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from podalign.aligner import trace
 from podalign.aligner.acoustic import AcousticPool, AcousticWord, Alignment, Stretch
-from podalign.aligner.boundaries import reexamine_boundaries
+from podalign.aligner.boundaries import pull_stretched_openings, reexamine_boundaries
 from podalign.aligner.settings import SETTINGS
 from podalign.audio import PcmFile, decode_to_file
 from podalign.transcripts import parse_transcript
@@ -260,3 +260,35 @@ def test_a_real_boundary_squeezed_by_a_wrong_pairing_comes_back_onto_the_speech(
     assert abs(first.end - first_end) <= 0.15
     assert abs(second.start - second_start) <= 0.1
     assert second.confidence == 0.9
+
+
+def test_an_opening_word_stretched_over_a_long_pause_is_pulled_next_to_the_next_word() -> None:
+    """A recap after speech the transcript does not hold: "A" paired with a stray "a" 2 s
+    early and "slightly" stretched over 2.4 s, "different story." in place. The opening is
+    said right before "different", at a usual pace, and the turn asks for a check."""
+    transcript = _timed(
+        b"Desmond: A slightly different story.\n",
+        [(433.22, 433.56), (433.56, 435.92), (435.98, 436.41), (436.41, 436.87)],
+    )
+    (turn,) = transcript.turns
+
+    with trace.tracing() as recorded:
+        pull_stretched_openings(transcript)
+
+    a, slightly, different, _ = turn.words
+    assert slightly.end == different.start == 435.98
+    assert 435.4 < slightly.start < 435.6 and 435.3 < a.start < slightly.start
+    assert turn.start == a.start
+    assert turn.confidence == SETTINGS.doubtful_confidence
+    assert "check this turn" in recorded.steps[turn.index][-1]["decision"]
+
+
+def test_a_pause_a_speaker_can_make_mid_sentence_moves_nothing() -> None:
+    transcript = _timed(
+        b"Bo: Well I think so.\n", [(10.0, 10.3), (11.6, 11.7), (11.75, 12.0), (12.0, 12.3)]
+    )
+
+    pull_stretched_openings(transcript)
+
+    assert [w.start for w in transcript.turns[0].words] == [10.0, 11.6, 11.75, 12.0]
+    assert transcript.turns[0].confidence == 0.9
