@@ -292,11 +292,14 @@ def _apply(boundary: Boundary, alignment: Alignment | None, why: str) -> bool:
 def _edges(word: Word, place: AcousticWord, first: bool, last: bool) -> tuple[float, float]:
     """A word's new start and end. The stretch's outer edges were cut by the old times: an
     edge the aligner pinned there keeps its old time, as far as the word allows, and a
-    first word is not stretched back over what the aligner put before it."""
+    first word is not stretched back over what the aligner put before it. A first word
+    the aligner put wholly before its old start, against the stretch's edge, was not
+    found at all: it keeps its old times."""
     start, end = place.start, place.end
     if first and not place.start_found:
-        kept = max(_start(word), place.end - SETTINGS.longest_edge_word_seconds)
-        start = kept if kept < place.end else place.start
+        if place.end <= _start(word):
+            return _start(word), _end(word)
+        start = max(_start(word), place.end - SETTINGS.longest_edge_word_seconds)
     if last and not place.end_found and _end(word) > start:
         end = _end(word)
     return start, max(start, end)

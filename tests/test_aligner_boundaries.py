@@ -292,3 +292,22 @@ def test_a_pause_a_speaker_can_make_mid_sentence_moves_nothing() -> None:
 
     assert [w.start for w in transcript.turns[0].words] == [10.0, 11.6, 11.75, 12.0]
     assert transcript.turns[0].confidence == 0.9
+
+
+def test_a_first_word_the_aligner_put_before_its_old_start_keeps_its_old_times() -> None:
+    """The stretch's first word pinned to its edge and ending before where the word was:
+    the aligner did not find it (it took the previous speaker's last word), so it stays."""
+    transcript = _timed(*SQUEEZED)
+    dana_start = transcript.turns[0].words[3].start
+    align, asked = _answering(ACOUSTIC + ACOUSTIC_HEAD)
+
+    def edge_pinned(stretches):
+        (alignment,) = align(stretches)
+        first = AcousticWord(stretches[0].start, dana_start - 0.1, 0.9, False, True)
+        return [[first, *alignment[1:]]]
+
+    reexamine_boundaries(transcript, 60.0, edge_pinned)
+
+    good = transcript.turns[0].words[3]
+    assert (good.start, good.end) == (11.0, 11.09)
+    assert transcript.turns[1].start == 13.0
