@@ -104,6 +104,7 @@ def refine_turn_edges(
     spoken = [w for w in heard if not _is_punctuation(w.text)]
     _claim_speech_before_turns(transcript, envelope, spoken, is_speech)
     _place_short_turns_in_lone_bursts(transcript, envelope, is_speech)
+    _mark_speech_left_before_turns(transcript, envelope, is_speech)
     _end_before_next_turn(transcript)
 
 
@@ -150,6 +151,35 @@ def _place_short_turns_in_lone_bursts(
             why="Whisper did not hear it, but the gap between the turns around it holds"
             " exactly one burst of speech its words fit",
         )
+
+
+def _mark_speech_left_before_turns(
+    transcript: Transcript, envelope: Envelope, is_speech: Callable[[float, float], bool]
+) -> None:
+    """Ask for a check of a turn that follows an unfound one with speech right before it.
+
+    After an unfound turn no speech is claimed (it may be that turn), so a
+    lead-in the transcript left out stays outside the turn: its start is in
+    doubt by as much as that speech.
+    """
+    previous_end = 0.0
+    previous_found = True
+    for turn in transcript.turns:
+        if turn.start is None or turn.end is None:
+            previous_found = False
+            continue
+        lo = max(previous_end, turn.start - SETTINGS.claim_back_seconds)
+        hi = turn.start - SETTINGS.claim_pause_seconds
+        if not previous_found and any(is_speech(a, b) for a, b in _bursts(envelope, lo, hi)):
+            turn.confidence = min(turn.confidence or 0.0, SETTINGS.doubtful_confidence)
+            trace.note(
+                turn.index,
+                "edges",
+                "confidence lowered: check this turn",
+                why="speech no turn holds comes right before it, after a turn that was not"
+                " found: that speech may be that turn or a lead-in of this one",
+            )
+        previous_end, previous_found = turn.end, True
 
 
 def _bursts(envelope: Envelope, lo: float, hi: float) -> list[tuple[float, float]]:

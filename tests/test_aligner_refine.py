@@ -354,3 +354,29 @@ def test_a_short_unheard_reply_takes_the_one_burst_between_its_neighbours() -> N
 def test_no_burst_or_a_choice_of_bursts_places_nothing(middle) -> None:
     _, reply = reply_between(*middle)
     assert reply.status == TurnStatus.NOT_FOUND and reply.start is None
+
+
+def after_a_cut_turn(*middle: tuple[float, float | np.ndarray]) -> Turn:
+    """A found turn ending at 2.0 s, a long unfound turn (cut from the audio) and a found
+    turn from 4.0 s with confidence 0.9, refined over ``middle`` between 2.0 and 4.0 s."""
+    before = timed_turn(0, [("So", 1.0, 1.5), ("yes.", 1.5, 2.0)])
+    cut = timed_turn(1, [(w, None, None) for w in "this whole answer was cut".split()])
+    after = timed_turn(2, [("How", 4.0, 4.5), ("so?", 4.5, 5.0)])
+    before.confidence = after.confidence = 0.9
+    env = envelope_of((1.0, QUIET), speechlike(1.0), *middle, speechlike(1.0, 3), (1.0, QUIET))
+    heard = words(("So", 1.0, 1.5), ("yes.", 1.5, 2.0), ("How", 4.0, 4.5), ("so?", 4.5, 5.0))
+    refine(Transcript(turns=[before, cut, after]), env, heard, SpeechCheck(True))
+    return after
+
+
+def test_speech_left_before_a_turn_that_follows_an_unfound_one_asks_for_a_check() -> None:
+    """An "um" the transcript left out, 0.5 s before the turn: after an unfound turn it is
+    not claimed (it may be that turn), so the turn's start is in doubt by that much."""
+    after = after_a_cut_turn((1.3, QUIET), speechlike(0.3, 1), (0.4, QUIET))
+    assert after.start == 4.0
+    assert after.confidence == 0.4
+
+
+def test_silence_before_a_turn_that_follows_an_unfound_one_leaves_its_confidence() -> None:
+    after = after_a_cut_turn((2.0, QUIET))
+    assert after.confidence == 0.9
