@@ -137,6 +137,18 @@ def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> Tu
         f" time, the rest keep Whisper's; {close} were within {SETTINGS.close_seconds:g} s,"
         " and the confidence is scaled by that agreement",
     )
+    if (
+        check.placed >= SETTINGS.disagreement_min_words
+        and check.close_share < SETTINGS.min_close_share
+    ):
+        turn.confidence = min(turn.confidence, SETTINGS.doubtful_confidence)
+        trace.note(
+            turn.index,
+            "acoustic",
+            "confidence lowered: check this turn",
+            why=f"the acoustic aligner heard only {close} of its {placed} words where Whisper's"
+            " pairing put them: the turn was most likely paired with the wrong stretch",
+        )
     return check
 
 

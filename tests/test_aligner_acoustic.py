@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from podalign.aligner.acoustic import AcousticAligner, AcousticPool, AcousticWord, Stretch
 from podalign.aligner.precise import sharpen_words
+from podalign.aligner.settings import SETTINGS
 from podalign.audio import PcmFile, decode_to_file
 from podalign.transcripts import parse_transcript
 from podalign.transcripts.model import TurnStatus
@@ -270,3 +271,29 @@ def test_the_workers_die_with_a_killed_parent() -> None:
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
         time.sleep(0.05)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def _twelve_words_aligned(shift: float) -> float | None:
+    """A found turn of 12 words, each placed by the aligner ``shift`` s from Whisper."""
+    text = b"Host: " + b" ".join(b"word%d" % i for i in range(12)) + b".\n"
+    transcript = parse_transcript(text, "t.txt")
+    (turn,) = transcript.turns
+    for i, word in enumerate(turn.words):
+        word.start, word.end = 10.0 + 0.5 * i, 10.3 + 0.5 * i
+    turn.start, turn.end, turn.status, turn.confidence = 10.0, 15.8, TurnStatus.ALIGNED, 1.0
+
+    def shifted(stretches):
+        return [
+            [AcousticWord(w.start + shift, w.end + shift, 0.9, True, True) for w in turn.words]
+            for _ in stretches
+        ]
+
+    sharpen_words(transcript, 60.0, shifted)
+    return turn.confidence
+
+
+def test_a_turn_the_aligner_hears_mostly_elsewhere_asks_for_a_check() -> None:
+    """Most words more than 0.2 s from where Whisper's pairing put them: the turn was paired
+    with the wrong stretch, whatever its words matched."""
+    assert _twelve_words_aligned(0.4) == SETTINGS.doubtful_confidence
+    assert _twelve_words_aligned(0.05) == 1.0
