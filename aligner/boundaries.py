@@ -9,8 +9,11 @@ precision stage aligned each turn alone, inside the window that pairing
 drew. Here the acoustic aligner gets the end of the one turn, any short
 unfound turn between, and the start of the next, over both windows, and
 places the split itself. Its answer is kept where it is physically possible;
-where it cannot give one and the old times are impossible, the later turn's
-confidence drops below the line where the page asks for a check.
+where it cannot give one and the old times are impossible, the confidence of
+the turn whose start they put in doubt drops below the line where the page
+asks for a check. A turn's opening word stretched over a long pause, with no
+turn near enough to examine it with, has its opening pulled next to the word
+after it.
 """
 
 from __future__ import annotations
