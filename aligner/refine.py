@@ -11,7 +11,7 @@ before it, and a first word left alone on music moves next to the second.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from statistics import median
 
@@ -162,12 +162,8 @@ def _mark_speech_left_before_turns(
     lead-in the transcript left out stays outside the turn: its start is in
     doubt by as much as that speech.
     """
-    previous_end = 0.0
-    previous_found = True
-    for turn in transcript.turns:
-        if turn.start is None or turn.end is None:
-            previous_found = False
-            continue
+    for turn, previous_end, previous_found in _after_previous(transcript):
+        assert turn.start is not None
         lo = max(previous_end, turn.start - SETTINGS.claim_back_seconds)
         hi = turn.start - SETTINGS.claim_pause_seconds
         if not previous_found and any(is_speech(a, b) for a, b in _bursts(envelope, lo, hi)):
@@ -179,6 +175,19 @@ def _mark_speech_left_before_turns(
                 why="speech no turn holds comes right before it, after a turn that was not"
                 " found: that speech may be that turn or a lead-in of this one",
             )
+
+
+def _after_previous(transcript: Transcript) -> Iterator[tuple[Turn, float, bool]]:
+    """Each timed turn, with where the timed turn before it ends and whether the turn right
+    before it was found (read after the caller is done with the turn)."""
+    previous_end = 0.0
+    previous_found = True
+    for turn in transcript.turns:
+        if turn.start is None or turn.end is None:
+            previous_found = False
+            continue
+        yield turn, previous_end, previous_found
+        assert turn.end is not None
         previous_end, previous_found = turn.end, True
 
 
@@ -237,12 +246,8 @@ def _claim_speech_before_turns(
     transcripts leave them out.
     """
     starts = [w.start for w in heard]
-    previous_end = 0.0
-    previous_found = True
-    for turn in transcript.turns:
-        if turn.start is None or turn.end is None:
-            previous_found = False
-            continue
+    for turn, previous_end, previous_found in _after_previous(transcript):
+        assert turn.start is not None and turn.end is not None
         start = turn.start
         if previous_found:
             start = _earliest_claimable_onset(envelope, previous_end, turn.start)
@@ -271,8 +276,6 @@ def _claim_speech_before_turns(
                 first = next(w for w in turn.words if w.spoken and w.start is not None)
                 first.start = start
             turn.start = round(start, 3)
-        previous_end = turn.end
-        previous_found = True
 
 
 def _burst_end(envelope: Envelope, start: float, limit: float) -> float:
