@@ -16,7 +16,6 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import NamedTuple
 
@@ -127,7 +126,7 @@ class RecognitionCache:
         payload = {
             "duration": recognition.duration,
             "language": recognition.language,
-            "words": [asdict(w) for w in words],
+            "words": [vars(w) for w in words],
         }
         words_file = self.directory / f"{key}.json.gz"
         envelope_file = self.directory / f"{key}.npy"
@@ -248,12 +247,12 @@ class SecondListens:
         if not self._changed:
             return
         payload = {
-            "heard": {k: [asdict(w) for w in v] for k, v in self.heard.items()},
+            "heard": {k: [vars(w) for w in v] for k, v in self.heard.items()},
             "forced": {
-                k: None if v is None else [asdict(w) for w in v] for k, v in self.forced.items()
+                k: None if v is None else [vars(w) for w in v] for k, v in self.forced.items()
             },
             "acoustic": {
-                k: None if v is None else [None if w is None else asdict(w) for w in v]
+                k: None if v is None else [None if w is None else vars(w) for w in v]
                 for k, v in self.acoustic.items()
             },
         }

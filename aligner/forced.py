@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from faster_whisper import WhisperModel
 from podalign.aligner import whisper_api
 from podalign.aligner.settings import SETTINGS
 from podalign.aligner.whisper_api import make_tokenizer
 from podalign.audio import PcmFile, to_float32
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
 
 MAX_TEXT_TOKENS = 440
 

@@ -8,10 +8,13 @@ import shutil
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from faster_whisper import WhisperModel
 from podalign.aligner.errors import AlignmentError
 from podalign.audio import audio_digest
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
 
 DEFAULT_MODEL = "tiny.en"
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
@@ -49,6 +52,8 @@ def resolve_model(name: str, cache_dir: Path | None = None) -> str:
 @cache
 def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> WhisperModel:
     """Load a model once per process; int8 on the CPU, one single-threaded worker per core."""
+    from faster_whisper import WhisperModel
+
     _share_one_heap()
     location = resolve_model(name, cache_dir)
     cores = os.cpu_count() or 1

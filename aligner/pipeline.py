@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from faster_whisper import WhisperModel
 from podalign.aligner import trace, whisper_api
 from podalign.aligner.acoustic import AcousticPool, Alignment, Stretch
 from podalign.aligner.boundaries import pull_stretched_openings, reexamine_boundaries
@@ -25,6 +24,9 @@ from podalign.aligner.timing import time_transcript
 from podalign.aligner.windows import Window, plan_windows
 from podalign.audio import Decoded, DecodedStore, PcmFile, to_float32
 from podalign.transcripts.model import Transcript, TurnStatus
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
 
 Progress = Callable[[str, float], None]
 # Shares of the whole run each stage takes, for one progress figure across stages.
@@ -67,7 +69,7 @@ def _align(
     recognition = _recognition(audio, model, language, cache_dir, cache, key, report)
     heard, envelope, duration, language = recognition
     report("aligning", 0.0)
-    timed = copy.deepcopy(transcript)
+    timed = transcript.copy()
 
     second_listens = cache.second_listens(key)
     rescue = Rescuer(lambda: load_model(model, cache_dir), audio.pcm, language, second_listens)

@@ -16,16 +16,19 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-from faster_whisper import WhisperModel
-from faster_whisper.tokenizer import Tokenizer
 from podalign.aligner import whisper_api
 from podalign.aligner.settings import SETTINGS
 from podalign.aligner.speech import speech_share
 from podalign.aligner.whisper_api import make_tokenizer
 from podalign.aligner.windows import Window
 from podalign.audio import PcmFile, to_float32
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+    from faster_whisper.tokenizer import Tokenizer
 
 MAX_TOKENS = 224
 

@@ -10,8 +10,8 @@ music or other speech.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from faster_whisper import WhisperModel
 from podalign.aligner.cache import SecondListens
 from podalign.aligner.forced import force_align
 from podalign.aligner.matching import WordMatch, match_words
@@ -22,6 +22,9 @@ from podalign.aligner.speech import SpeechMap
 from podalign.aligner.timing import Span
 from podalign.aligner.windows import Window
 from podalign.audio import PcmFile
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
 
 
 class Rescuer:

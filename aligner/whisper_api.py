@@ -6,19 +6,22 @@ alignment of known text, and the bundled Silero VAD. Those are faster-whisper's
 (and CTranslate2's) internals, so they are reached only through this module;
 faster-whisper is pinned in pyproject.toml and tests/test_aligner_whisper_api.py
 checks that each name used here still exists with the arguments passed.
+
+faster-whisper is imported where it is first used, not with this module: it
+brings PyAV and CTranslate2 (0.7 s), and a realignment from the cache needs
+no Whisper at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from faster_whisper import WhisperModel
-from faster_whisper.audio import pad_or_trim
-from faster_whisper.tokenizer import Tokenizer
-from faster_whisper.transcribe import get_suppressed_tokens
-from faster_whisper.vad import get_vad_model
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+    from faster_whisper.tokenizer import Tokenizer
 
 
 def worker_count(model: WhisperModel) -> int:
@@ -31,6 +34,8 @@ def is_multilingual(model: WhisperModel) -> bool:
 
 
 def make_tokenizer(model: WhisperModel, language: str | None) -> Tokenizer:
+    from faster_whisper.tokenizer import Tokenizer
+
     return Tokenizer(
         model.hf_tokenizer, is_multilingual(model), task="transcribe", language=language or "en"
     )
@@ -38,11 +43,15 @@ def make_tokenizer(model: WhisperModel, language: str | None) -> Tokenizer:
 
 def suppressed_tokens(tokenizer: Tokenizer) -> list[int]:
     """The tokens transcribe() suppresses by default (-1: its usual symbol set)."""
+    from faster_whisper.transcribe import get_suppressed_tokens
+
     return list(get_suppressed_tokens(tokenizer, [-1]))
 
 
 def features(model: WhisperModel, audio: np.ndarray) -> tuple[np.ndarray, int]:
     """The 30-second log-mel input for float32 ``audio``, and how many frames hold audio."""
+    from faster_whisper.audio import pad_or_trim
+
     mel = model.feature_extractor(audio)
     frames = min(mel.shape[-1], model.feature_extractor.nb_max_frames)
     return pad_or_trim(mel), frames
@@ -99,4 +108,6 @@ def tokens_per_second(model: WhisperModel) -> float:
 
 def vad_model() -> Any:
     """Silero VAD as faster-whisper bundles it: float32 chunks of 512 in, probabilities out."""
+    from faster_whisper.vad import get_vad_model
+
     return get_vad_model()

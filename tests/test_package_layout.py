@@ -133,7 +133,7 @@ def test_imports_are_found_inside_functions_and_relative_ones_resolved(tmp_path,
     }
 
 
-def test_align_help_imports_no_web_side():
+def test_align_help_imports_no_web_side_and_no_whisper():
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "podalign.cli", "align", "--help"],
         capture_output=True,
@@ -146,6 +146,9 @@ def test_align_help_imports_no_web_side():
     assert "podalign.aligner" in imported  # the importtime report was read
     web = {name for name in imported if name.split(".")[0] in {"flask", "huey", "werkzeug"}}
     assert web == set()
+    # A realignment from the cache needs no Whisper: faster-whisper loads on first use.
+    whisper = {name for name in imported if name.split(".")[0] in {"faster_whisper", "av"}}
+    assert whisper == set()
 
 
 @pytest.mark.slow
