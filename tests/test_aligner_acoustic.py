@@ -258,7 +258,7 @@ def test_the_workers_die_with_a_killed_parent() -> None:
             sys.executable,
             "-c",
             "from podalign.aligner.acoustic import AcousticPool;"
-            "import time; AcousticPool(2); print('ready', flush=True); time.sleep(60)",
+            "import time; pool = AcousticPool(2); print('ready', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,
     )
