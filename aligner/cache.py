@@ -23,7 +23,8 @@ import numpy as np
 from podalign.aligner.acoustic import AcousticWord, Alignment
 from podalign.aligner.forced import ForcedWord
 from podalign.aligner.recognise import RecognisedWord
-from podalign.audio import Envelope, audio_digest
+from podalign.aligner.speech import SpeechMap
+from podalign.audio import Envelope, PcmFile, audio_digest
 
 # Part of the key, so that a change to windowing or decoding invalidates old entries.
 RECOGNITION_VERSION = 4
@@ -186,9 +187,10 @@ class SecondListens:
         self.heard: dict[str, list[RecognisedWord]] = {}
         self.forced: dict[str, list[ForcedWord] | None] = {}
         self.acoustic: dict[str, Alignment | None] = {}
+        self.speech: dict[str, str] = {}
         self._changed = False
         try:
-            self.heard, self.forced, self.acoustic = self.read(path)
+            self.heard, self.forced, self.acoustic, self.speech = self.read(path)
         # Missing or damaged: listened to afresh.
         except ValueError:
             pass
@@ -200,6 +202,7 @@ class SecondListens:
         dict[str, list[RecognisedWord]],
         dict[str, list[ForcedWord] | None],
         dict[str, Alignment | None],
+        dict[str, str],
     ]:
         """What a file of second listens holds; ValueError if it is missing or damaged."""
         try:
@@ -210,6 +213,7 @@ class SecondListens:
                 for k, v in data["forced"].items()
             }
             acoustic = _acoustic(data.get("acoustic", {}))
+            speech = {k: str(v) for k, v in data.get("speech", {}).items()}
         except (
             OSError,
             EOFError,
@@ -220,7 +224,7 @@ class SecondListens:
             AttributeError,
         ) as e:
             raise ValueError(f"unreadable second listens: {e}") from None
-        return heard, forced, acoustic
+        return heard, forced, acoustic, speech
 
     @staticmethod
     def window_key(start: float, end: float) -> str:
@@ -243,6 +247,19 @@ class SecondListens:
         self.acoustic[key] = alignment
         self._changed = True
 
+    def speech_map(self, pcm: PcmFile, start: float, end: float) -> SpeechMap:
+        """Silero's verdicts on [start, end] seconds, heard once and then read back.
+
+        Asked for again by a realignment, they spare it the VAD and the import
+        of faster-whisper that brings it (0.3 s of a 3 s cached realignment).
+        """
+        key = self.window_key(start, end)
+        if key not in self.speech:
+            heard = SpeechMap.listen(pcm, start, end)
+            self.speech[key] = (heard.speech.astype(np.uint8) + ord("0")).tobytes().decode()
+            self._changed = True
+        return SpeechMap(start, np.frombuffer(self.speech[key].encode(), np.uint8) == ord("1"))
+
     def save(self) -> None:
         if not self._changed:
             return
@@ -255,6 +272,7 @@ class SecondListens:
                 k: None if v is None else [None if w is None else vars(w) for w in v]
                 for k, v in self.acoustic.items()
             },
+            "speech": self.speech,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = _unique_temporary(self.path.parent, ".json.gz")

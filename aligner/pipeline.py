@@ -89,8 +89,12 @@ def _align(
         timed,
         envelope,
         heard,
-        lambda start, end: speech_share(audio.pcm(), start, end) >= SETTINGS.speech_share,
+        lambda start, end: (
+            speech_share(audio.pcm(), start, end, second_listens.speech_map)
+            >= SETTINGS.speech_share
+        ),
     )
+    second_listens.save()
     trace.stage_done("edges", timed)
     mark_implausible_turns(timed)
     trace.stage_done("plausibility", timed)

@@ -18,7 +18,6 @@ from podalign.aligner.matching import WordMatch, match_words
 from podalign.aligner.recognise import recognise
 from podalign.aligner.refine import clamp_long_words
 from podalign.aligner.settings import SETTINGS
-from podalign.aligner.speech import SpeechMap
 from podalign.aligner.timing import Span
 from podalign.aligner.windows import Window
 from podalign.audio import PcmFile
@@ -73,7 +72,7 @@ class Rescuer:
         Whisper hallucinates "Thank you." in silence, and forced alignment
         scores predictable words highly whatever the audio holds.
         """
-        speech = SpeechMap(
+        speech = self.memo.speech_map(
             self.pcm(), max(0.0, span.start - SETTINGS.speech_context_seconds), span.end
         )
         previous_start = span.start

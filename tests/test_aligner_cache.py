@@ -308,3 +308,36 @@ def test_acoustic_places_saved_before_pinned_edges_were_known_are_aligned_again(
 
     older = SecondListens(path)
     assert older.acoustic == {} and older.heard == {window: WORDS}
+
+
+def test_speech_maps_are_heard_once_and_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from podalign.aligner.cache import SecondListens
+    from podalign.aligner.speech import SpeechMap
+    from podalign.audio import PcmFile, decode_to_file
+
+    pcm = decode_to_file(
+        Path(__file__).parent / "fixtures" / "dialogue.mp3", tmp_path / "d.pcm"
+    ).pcm
+    heard = SpeechMap.listen(pcm, 0.0, 6.0)
+    assert heard.speech.any() and not heard.speech.all()
+    listens = []
+
+    def counted(pcm: PcmFile, start: float, end: float) -> SpeechMap:
+        listens.append((start, end))
+        return heard
+
+    monkeypatch.setattr(SpeechMap, "listen", counted)
+    path = tmp_path / "second.json.gz"
+    memo = SecondListens(path)
+    first = memo.speech_map(pcm, 0.0, 6.0)
+    again = memo.speech_map(pcm, 0.0, 6.0)
+    memo.save()
+    read_back = SecondListens(path).speech_map(pcm, 0.0, 6.0)
+
+    assert listens == [(0.0, 6.0)]
+    for speech_map in (first, again, read_back):
+        assert speech_map.start == 0.0
+        assert np.array_equal(speech_map.speech, heard.speech)
+        assert speech_map.share(0.0, 6.0) == heard.share(0.0, 6.0)
