@@ -267,11 +267,20 @@ def _apply(boundary: Boundary, alignment: Alignment | None, why: str) -> bool:
     ]
     if _impossible(by_turn, shortest_run=1) is not None:
         return False
+    was = _start(spoken_words(boundary.after)[0])
     for word, (start, end) in zip(words, times, strict=True):
         word.start, word.end = round(start, 3), round(end, 3)
     for turn in (boundary.before, *boundary.missing, boundary.after):
         timed = spoken_words(turn)
         turn.start, turn.end = timed[0].start, timed[-1].end
+    moved = abs(_start(spoken_words(boundary.after)[0]) - was)
+    if moved > SETTINGS.boundary_checked_move_seconds:
+        after = boundary.after
+        after.confidence = min(after.confidence or 0.0, SETTINGS.doubtful_confidence)
+        why += (
+            f"; it moved the start {moved:.2f} s, more than a word: Whisper's pairing and"
+            " the acoustic aligner disagree there, so check this turn"
+        )
     for turn in boundary.missing:
         turn.status, turn.confidence = TurnStatus.ESTIMATED, SETTINGS.reexamined_turn_confidence
         trace.note(

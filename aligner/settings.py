@@ -137,6 +137,9 @@ class AlignerSettings:
         the least-squares fit over the benchmark's words mid-sentence.
       boundary_rounds: boundaries that share a turn with one moved in the same round
         are looked at again, with its new times, for at most this many rounds.
+      boundary_checked_move_seconds: a turn start moved further than this (more than
+        a word or two) is where Whisper's pairing and the acoustic aligner disagree;
+        one of them is wrong, so the move is kept and the turn asks for a check.
 
     Plausibility (plausibility.py)
       slowest_speech_ratio: a found turn whose words last more than this many times
@@ -242,6 +245,7 @@ class AlignerSettings:
     longest_pause_seconds: float = 1.4
     longest_seconds_per_letter: float = 0.1
     boundary_rounds: int = 3
+    boundary_checked_move_seconds: float = 1.0
     usual_word_seconds: float = 0.04
     usual_seconds_per_letter: float = 0.052
 
