@@ -16,11 +16,12 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from podalign.aligner.acoustic import AcousticWord, Alignment
+from podalign.aligner.acoustic import AcousticWord, Alignment, Stretch
 from podalign.aligner.forced import ForcedWord
 from podalign.aligner.recognise import RecognisedWord
 from podalign.aligner.speech import SpeechMap
@@ -187,10 +188,13 @@ class SecondListens:
         self.heard: dict[str, list[RecognisedWord]] = {}
         self.forced: dict[str, list[ForcedWord] | None] = {}
         self.acoustic: dict[str, Alignment | None] = {}
+        self.acoustic_words: dict[str, list[str]] = {}
         self.speech: dict[str, str] = {}
         self._changed = False
         try:
-            self.heard, self.forced, self.acoustic, self.speech = self.read(path)
+            self.heard, self.forced, self.acoustic, self.acoustic_words, self.speech = self.read(
+                path
+            )
         # Missing or damaged: listened to afresh.
         except ValueError:
             pass
@@ -202,6 +206,7 @@ class SecondListens:
         dict[str, list[RecognisedWord]],
         dict[str, list[ForcedWord] | None],
         dict[str, Alignment | None],
+        dict[str, list[str]],
         dict[str, str],
     ]:
         """What a file of second listens holds; ValueError if it is missing or damaged."""
@@ -213,6 +218,7 @@ class SecondListens:
                 for k, v in data["forced"].items()
             }
             acoustic = _acoustic(data.get("acoustic", {}))
+            words = {k: [str(w) for w in v] for k, v in data.get("acoustic_words", {}).items()}
             speech = {k: str(v) for k, v in data.get("speech", {}).items()}
         except (
             OSError,
@@ -224,7 +230,7 @@ class SecondListens:
             AttributeError,
         ) as e:
             raise ValueError(f"unreadable second listens: {e}") from None
-        return heard, forced, acoustic, speech
+        return heard, forced, acoustic, words, speech
 
     @staticmethod
     def window_key(start: float, end: float) -> str:
@@ -243,9 +249,28 @@ class SecondListens:
         self.forced[key] = words
         self._changed = True
 
-    def remember_acoustic(self, key: str, alignment: Alignment | None) -> None:
+    def remember_acoustic(self, stretch: Stretch, alignment: Alignment | None) -> None:
+        key = self.forced_key(stretch.start, stretch.end, stretch.words)
         self.acoustic[key] = alignment
+        self.acoustic_words[key] = list(stretch.words)
         self._changed = True
+
+    def acoustic_before(self, stretch: Stretch) -> tuple[list[str], Alignment] | None:
+        """The alignment kept for other words over the same span as ``stretch``, with
+        those words: of an earlier version of the transcript. The one with the most
+        words in common where there are several."""
+        span = f"{self.window_key(stretch.start, stretch.end)}-"
+        earlier = [
+            (self.acoustic_words[key], alignment)
+            for key, alignment in self.acoustic.items()
+            if key.startswith(span) and alignment is not None and key in self.acoustic_words
+        ]
+        if not earlier:
+            return None
+        return max(
+            earlier,
+            key=lambda found: SequenceMatcher(a=found[0], b=stretch.words, autojunk=False).ratio(),
+        )
 
     def speech_map(self, pcm: PcmFile, start: float, end: float) -> SpeechMap:
         """Silero's verdicts on [start, end] seconds, heard once and then read back.
@@ -272,6 +297,7 @@ class SecondListens:
                 k: None if v is None else [None if w is None else vars(w) for w in v]
                 for k, v in self.acoustic.items()
             },
+            "acoustic_words": self.acoustic_words,
             "speech": self.speech,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)

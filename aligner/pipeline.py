@@ -11,6 +11,7 @@ from podalign.aligner import trace, whisper_api
 from podalign.aligner.acoustic import AcousticPool, Alignment, Stretch
 from podalign.aligner.boundaries import pull_stretched_openings, reexamine_boundaries
 from podalign.aligner.cache import Recognition, RecognitionCache, SecondListens
+from podalign.aligner.edited import align_from_earlier
 from podalign.aligner.errors import AlignmentError
 from podalign.aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
 from podalign.aligner.plausibility import mark_implausible_turns
@@ -105,17 +106,21 @@ def _align(
 def _remembered(
     acoustic: AcousticPool, audio: _StoredAudio, second_listens: SecondListens
 ) -> Callable[[Sequence[Stretch]], list[Alignment | None]]:
-    """The acoustic aligner, asked only about stretches it has not aligned on this audio."""
+    """The acoustic aligner, asked only about stretches it has not aligned on this audio,
+    and about an edited piece only around its edits."""
 
     def align(stretches: Sequence[Stretch]) -> list[Alignment | None]:
         keys = [second_listens.forced_key(s.start, s.end, s.words) for s in stretches]
-        missing = [
-            (k, s) for k, s in zip(keys, stretches, strict=True) if k not in second_listens.acoustic
-        ]
+        known = second_listens.acoustic
+        missing = [s for k, s in zip(keys, stretches, strict=True) if k not in known]
         if missing:
-            aligned = acoustic.align(audio.pcm(), [s for _, s in missing])
-            for (key, _), alignment in zip(missing, aligned, strict=True):
-                second_listens.remember_acoustic(key, alignment)
+            aligned = align_from_earlier(
+                missing,
+                second_listens.acoustic_before,
+                lambda asked: acoustic.align(audio.pcm(), asked),
+            )
+            for stretch, alignment in zip(missing, aligned, strict=True):
+                second_listens.remember_acoustic(stretch, alignment)
         return [second_listens.acoustic[k] for k in keys]
 
     return align

@@ -289,21 +289,21 @@ def test_acoustic_places_saved_before_pinned_edges_were_known_are_aligned_again(
     import gzip
     import json
 
-    from podalign.aligner.acoustic import AcousticWord
+    from podalign.aligner.acoustic import AcousticWord, Stretch
     from podalign.aligner.cache import SecondListens
 
     path = tmp_path / "second.json.gz"
     memo = SecondListens(path)
     window = memo.window_key(1.2, 2.62)
     memo.remember_heard(window, WORDS)
-    memo.remember_acoustic("1-2-x", [AcousticWord(1.2, 1.5, 0.9, True, False), None])
+    stretch = Stretch(1.0, 2.0, ("Welcome", "ah"))
+    key = memo.forced_key(1.0, 2.0, stretch.words)
+    memo.remember_acoustic(stretch, [AcousticWord(1.2, 1.5, 0.9, True, False), None])
     memo.save()
-    assert SecondListens(path).acoustic == {
-        "1-2-x": [AcousticWord(1.2, 1.5, 0.9, True, False), None]
-    }
+    assert SecondListens(path).acoustic == {key: [AcousticWord(1.2, 1.5, 0.9, True, False), None]}
 
     data = json.loads(gzip.decompress(path.read_bytes()))
-    data["acoustic"] = {"1-2-x": [{"start": 1.2, "end": 1.5, "score": 0.9}]}
+    data["acoustic"] = {key: [{"start": 1.2, "end": 1.5, "score": 0.9}]}
     path.write_bytes(gzip.compress(json.dumps(data).encode()))
 
     older = SecondListens(path)
@@ -341,3 +341,21 @@ def test_speech_maps_are_heard_once_and_read_back(
         assert speech_map.start == 0.0
         assert np.array_equal(speech_map.speech, heard.speech)
         assert speech_map.share(0.0, 6.0) == heard.share(0.0, 6.0)
+
+
+def test_the_alignment_of_an_earlier_text_over_the_same_span_is_found(tmp_path: Path) -> None:
+    from podalign.aligner.acoustic import AcousticWord, Stretch
+    from podalign.aligner.cache import SecondListens
+
+    path = tmp_path / "second.json.gz"
+    memo = SecondListens(path)
+    place = AcousticWord(1.2, 1.5, 0.9, True, True)
+    memo.remember_acoustic(Stretch(1.0, 2.0, ("so", "the", "end")), [place, place, place])
+    memo.remember_acoustic(Stretch(1.0, 2.0, ("a", "b", "c", "d")), [place] * 4)
+    memo.remember_acoustic(Stretch(1.0, 2.0, ("no", "path")), None)
+    memo.remember_acoustic(Stretch(1.0, 2.5, ("so", "teh", "end")), [place] * 3)
+    memo.save()
+
+    found = SecondListens(path).acoustic_before(Stretch(1.0, 2.0, ("so", "teh", "end")))
+    assert found == (["so", "the", "end"], [place, place, place])
+    assert memo.acoustic_before(Stretch(3.0, 4.0, ("so", "teh", "end"))) is None
