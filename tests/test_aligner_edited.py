@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 from podalign.aligner.acoustic import AcousticPool, AcousticWord, Alignment, Stretch
-from podalign.aligner.edited import CONTEXT_WORDS, align_from_earlier, plan_patch
+from podalign.aligner.edited import (
+    CONTEXT_WORDS,
+    Part,
+    Patch,
+    align_from_earlier,
+    plan_patch,
+)
 from podalign.audio import decode_to_file
 from test_aligner_end_to_end import speech_bursts
 
@@ -27,14 +33,18 @@ def _with(words: Sequence[str], at: int, text: str) -> tuple[str, ...]:
     return (*words[:at], text, *words[at + 1 :])
 
 
-def test_one_edited_word_is_aligned_again_with_its_neighbours_between_the_old_places() -> None:
-    before = _placed(12)
-    stretch = Stretch(9.7, 16.2, _with(WORDS, 6, "severn"))
-
-    patch = plan_patch(stretch, WORDS, before)
-
+def _one_part(edited: tuple[str, ...], before: Alignment) -> tuple[Patch, Part]:
+    """The plan for a piece of WORDS edited into ``edited``, which has one part to align."""
+    patch = plan_patch(Stretch(9.7, 16.2, edited), WORDS, before)
     assert patch is not None
     (part,) = patch.parts
+    return patch, part
+
+
+def test_one_edited_word_is_aligned_again_with_its_neighbours_between_the_old_places() -> None:
+    before = _placed(12)
+    patch, part = _one_part(_with(WORDS, 6, "severn"), before)
+
     assert (part.first, part.last) == (6 - CONTEXT_WORDS, 6 + CONTEXT_WORDS + 1)
     # One unchanged word more on either side, from its old start to its old end.
     assert part.stretch.words == ("four", "five", "six", "severn", "eight", "nine", "ten")
@@ -45,25 +55,16 @@ def test_one_edited_word_is_aligned_again_with_its_neighbours_between_the_old_pl
 
 def test_an_edit_at_the_start_is_aligned_from_the_piece_start() -> None:
     before = _placed(12)
-    stretch = Stretch(9.7, 16.2, _with(WORDS, 0, "won"))
+    _, part = _one_part(_with(WORDS, 0, "won"), before)
 
-    patch = plan_patch(stretch, WORDS, before)
-
-    assert patch is not None
-    (part,) = patch.parts
     assert (part.first, part.last) == (0, 1 + CONTEXT_WORDS)
     assert part.stretch.words == ("won", "two", "three", "four")
     assert (part.stretch.start, part.stretch.end) == (9.7, before[3].end)
 
 
 def test_a_removed_word_has_the_words_around_the_gap_aligned_again() -> None:
-    before = _placed(12)
-    stretch = Stretch(9.7, 16.2, WORDS[:6] + WORDS[7:])
+    _, part = _one_part(WORDS[:6] + WORDS[7:], _placed(12))
 
-    patch = plan_patch(stretch, WORDS, before)
-
-    assert patch is not None
-    (part,) = patch.parts
     assert part.stretch.words == ("four", "five", "six", "eight", "nine", "ten")
 
 
