@@ -15,8 +15,7 @@ import os
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Sequence
-from difflib import SequenceMatcher
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -255,22 +254,12 @@ class SecondListens:
         self.acoustic_words[key] = list(stretch.words)
         self._changed = True
 
-    def acoustic_before(self, stretch: Stretch) -> tuple[list[str], Alignment] | None:
-        """The alignment kept for other words over the same span as ``stretch``, with
-        those words: of an earlier version of the transcript. The one with the most
-        words in common where there are several."""
-        span = f"{self.window_key(stretch.start, stretch.end)}-"
-        earlier = [
-            (self.acoustic_words[key], alignment)
-            for key, alignment in self.acoustic.items()
-            if key.startswith(span) and alignment is not None and key in self.acoustic_words
-        ]
-        if not earlier:
-            return None
-        return max(
-            earlier,
-            key=lambda found: SequenceMatcher(a=found[0], b=stretch.words, autojunk=False).ratio(),
-        )
+    def acoustic_pieces(self) -> Iterator[tuple[Stretch, Alignment]]:
+        """Every stretch the acoustic aligner placed words in, with its alignment."""
+        for key, alignment in self.acoustic.items():
+            if alignment is not None and key in self.acoustic_words:
+                start, end = (float(edge) for edge in key.split("-")[:2])
+                yield Stretch(start, end, tuple(self.acoustic_words[key])), alignment
 
     def speech_map(self, pcm: PcmFile, start: float, end: float) -> SpeechMap:
         """Silero's verdicts on [start, end] seconds, heard once and then read back.

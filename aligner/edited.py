@@ -12,7 +12,7 @@ whose edited words cannot be aligned on their own, is aligned whole.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -23,10 +23,15 @@ from podalign.aligner.acoustic import AcousticWord, Alignment, Stretch
 CONTEXT_WORDS = 2
 # Above this share of a piece's words edited, aligning it whole costs about the same.
 MOST_EDITED_SHARE = 0.5
+# A piece aligned before is the same piece edited when it shares at least this share of
+# the longer of the two spans, and its words are at least this similar (difflib's ratio):
+# the boundary stage's stretches over two turns overlap the pieces of each turn, and must
+# be aligned whole.
+SAME_PIECE_SHARE = 0.8
 
 Aligner = Callable[[Sequence[Stretch]], list[Alignment | None]]
-# A piece's words and alignment from before, for a stretch over the same span; or None.
-Earlier = Callable[[Stretch], tuple[Sequence[str], Alignment] | None]
+# An aligned piece from before, over much the same span as a stretch, and its alignment.
+Earlier = Callable[[Stretch], tuple[Stretch, Alignment] | None]
 
 
 @dataclass(frozen=True)
@@ -58,21 +63,35 @@ class Patch:
         return places
 
 
-def plan_patch(stretch: Stretch, words_before: Sequence[str], before: Alignment) -> Patch | None:
-    """How to align ``stretch`` from ``before``, the alignment of ``words_before`` over the
-    same span; None where aligning it whole is as good or the only way."""
+def plan_patch(stretch: Stretch, piece_before: Stretch, before: Alignment) -> Patch | None:
+    """How to align ``stretch`` from ``before``, the alignment of ``piece_before``; None
+    where aligning it whole is as good or the only way.
+
+    An edit can move a piece's span too (its first word was the one edited):
+    then the words at a moved edge count as edited, and so does any word whose
+    old place lies outside the new span.
+    """
     new = stretch.words
     kept: list[AcousticWord | None] = [None] * len(new)
     edited: list[tuple[int, int]] = []
-    matcher = SequenceMatcher(a=list(words_before), b=list(new), autojunk=False)
+    matcher = SequenceMatcher(a=list(piece_before.words), b=list(new), autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             kept[j1:j2] = before[i1:i2]
         else:
             edited.append((j1, j2))
-    if not edited:
+    if not edited and (stretch.start, stretch.end) == (piece_before.start, piece_before.end):
         return None
-    ranges = _widened(edited, len(new))
+    if stretch.start != piece_before.start:
+        edited.append((0, 1))
+    if stretch.end != piece_before.end:
+        edited.append((len(new) - 1, len(new)))
+    edited += [
+        (at, at + 1)
+        for at, place in enumerate(kept)
+        if place is not None and not stretch.start <= place.start <= place.end <= stretch.end
+    ]
+    ranges = _widened(sorted(edited), len(new))
     if sum(last - first for first, last in ranges) > MOST_EDITED_SHARE * len(new):
         return None
     parts = []
@@ -100,6 +119,22 @@ def _widened(edited: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
         else:
             ranges.append((first, last))
     return ranges
+
+
+def earlier_piece(
+    stretch: Stretch, pieces: Iterable[tuple[Stretch, Alignment]]
+) -> tuple[Stretch, Alignment] | None:
+    """Of ``pieces`` aligned before, the one ``stretch`` is an edit of; or None."""
+    best, best_ratio = None, SAME_PIECE_SHARE
+    for piece, alignment in pieces:
+        shared = min(piece.end, stretch.end) - max(piece.start, stretch.start)
+        longer = max(piece.end - piece.start, stretch.end - stretch.start)
+        if shared < SAME_PIECE_SHARE * longer:
+            continue
+        ratio = SequenceMatcher(a=piece.words, b=stretch.words, autojunk=False).ratio()
+        if ratio >= best_ratio:
+            best, best_ratio = (piece, alignment), ratio
+    return best
 
 
 def align_from_earlier(

@@ -11,7 +11,7 @@ from podalign.aligner import trace, whisper_api
 from podalign.aligner.acoustic import AcousticPool, Alignment, Stretch
 from podalign.aligner.boundaries import pull_stretched_openings, reexamine_boundaries
 from podalign.aligner.cache import Recognition, RecognitionCache, SecondListens
-from podalign.aligner.edited import align_from_earlier
+from podalign.aligner.edited import align_from_earlier, earlier_piece
 from podalign.aligner.errors import AlignmentError
 from podalign.aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
 from podalign.aligner.plausibility import mark_implausible_turns
@@ -116,7 +116,7 @@ def _remembered(
         if missing:
             aligned = align_from_earlier(
                 missing,
-                second_listens.acoustic_before,
+                lambda stretch: earlier_piece(stretch, second_listens.acoustic_pieces()),
                 lambda asked: acoustic.align(audio.pcm(), asked),
             )
             for stretch, alignment in zip(missing, aligned, strict=True):

@@ -12,6 +12,7 @@ from podalign.aligner.edited import (
     Part,
     Patch,
     align_from_earlier,
+    earlier_piece,
     plan_patch,
 )
 from podalign.audio import decode_to_file
@@ -19,6 +20,7 @@ from test_aligner_end_to_end import speech_bursts
 
 DIALOGUE = Path(__file__).parent / "fixtures" / "dialogue.mp3"
 WORDS = tuple("one two three four five six seven eight nine ten eleven twelve".split())
+PIECE = Stretch(9.7, 16.2, WORDS)
 
 
 def _placed(count: int, start: float = 10.0) -> Alignment:
@@ -35,7 +37,7 @@ def _with(words: Sequence[str], at: int, text: str) -> tuple[str, ...]:
 
 def _one_part(edited: tuple[str, ...], before: Alignment) -> tuple[Patch, Part]:
     """The plan for a piece of WORDS edited into ``edited``, which has one part to align."""
-    patch = plan_patch(Stretch(9.7, 16.2, edited), WORDS, before)
+    patch = plan_patch(Stretch(9.7, 16.2, edited), PIECE, before)
     assert patch is not None
     (part,) = patch.parts
     return patch, part
@@ -70,15 +72,55 @@ def test_a_removed_word_has_the_words_around_the_gap_aligned_again() -> None:
 
 def test_a_piece_edited_in_most_of_its_words_or_not_at_all_is_aligned_whole() -> None:
     before = _placed(12)
-    assert plan_patch(Stretch(9.7, 16.2, WORDS), WORDS, before) is None
+    assert plan_patch(PIECE, PIECE, before) is None
     rewritten = tuple(w.upper() for w in WORDS[:7]) + WORDS[7:]
-    assert plan_patch(Stretch(9.7, 16.2, rewritten), WORDS, before) is None
+    assert plan_patch(Stretch(9.7, 16.2, rewritten), PIECE, before) is None
 
 
 def test_an_edit_next_to_a_word_without_a_place_is_aligned_whole() -> None:
     before = _placed(12)
     before[3] = None
-    assert plan_patch(Stretch(9.7, 16.2, _with(WORDS, 6, "severn")), WORDS, before) is None
+    assert plan_patch(Stretch(9.7, 16.2, _with(WORDS, 6, "severn")), PIECE, before) is None
+
+
+def test_an_edit_that_moved_the_piece_start_aligns_its_first_words_again() -> None:
+    """The edited first word was paired elsewhere, and the piece now starts earlier: the
+    old places of the words near the new edge were cut by the old edge."""
+    before = _placed(12)
+    stretch = Stretch(9.2, 16.2, _with(WORDS, 0, "won"))
+
+    patch = plan_patch(stretch, PIECE, before)
+
+    assert patch is not None
+    (part,) = patch.parts
+    assert (part.first, part.last) == (0, 1 + CONTEXT_WORDS)
+    assert part.stretch.start == 9.2
+
+
+def test_an_unchanged_word_whose_old_place_is_outside_the_new_span_is_aligned_again() -> None:
+    """An edit just after the piece moved its end earlier, past the last word's old end."""
+    before = _placed(12)
+    stretch = Stretch(9.7, 15.5, WORDS)
+
+    patch = plan_patch(stretch, PIECE, before)
+
+    assert patch is not None
+    (part,) = patch.parts
+    assert (part.first, part.last) == (11 - CONTEXT_WORDS, 12)
+    assert part.stretch.words == WORDS[8:] and part.stretch.end == 15.5
+
+
+def test_the_earlier_piece_is_the_same_span_with_similar_words() -> None:
+    place = AcousticWord(10.0, 10.4, 0.9, True, True)
+    same_span = (Stretch(9.7, 16.2, _with(WORDS, 6, "sven")), [place] * 12)
+    nudged = (Stretch(9.6, 16.2, WORDS), [place] * 12)
+    other_words = (Stretch(9.7, 16.2, tuple(w.upper() for w in WORDS)), [place] * 12)
+    other_span = (Stretch(13.0, 22.0, WORDS), [place] * 12)
+    edited = Stretch(9.7, 16.2, _with(WORDS, 6, "severn"))
+
+    assert earlier_piece(edited, [other_words, nudged, other_span]) == nudged
+    assert earlier_piece(edited, [same_span]) == same_span
+    assert earlier_piece(edited, [other_words, other_span]) is None
 
 
 def _recording(answer):
@@ -99,7 +141,7 @@ def test_only_the_edited_part_is_asked_for_and_the_rest_keeps_its_places() -> No
     align, asked = _recording(lambda s: [new_places.get(w, new_places["seven"]) for w in s.words])
 
     (patched, whole) = align_from_earlier(
-        [edited, fresh], lambda s: (WORDS, before) if s is edited else None, align
+        [edited, fresh], lambda s: (PIECE, before) if s is edited else None, align
     )
 
     assert [s.words for s in asked] == [
@@ -117,7 +159,7 @@ def test_a_piece_whose_edited_part_finds_no_path_is_aligned_whole() -> None:
     edited = Stretch(9.7, 16.2, _with(WORDS, 6, "severn"))
     align, asked = _recording(lambda s: None if len(s.words) < 12 else _placed(12, 40.0))
 
-    (aligned,) = align_from_earlier([edited], lambda s: (WORDS, before), align)
+    (aligned,) = align_from_earlier([edited], lambda s: (PIECE, before), align)
 
     assert [len(s.words) for s in asked] == [7, 12]
     assert aligned == _placed(12, 40.0)
@@ -137,7 +179,9 @@ def test_on_real_speech_the_patched_alignment_matches_aligning_the_edited_piece_
         stretch = Stretch(start - 0.3, end + 0.3, edited)
         (whole,) = pool.align(pcm, [stretch])
         (patched,) = align_from_earlier(
-            [stretch], lambda s: (said, before), lambda asked: pool.align(pcm, asked)
+            [stretch],
+            lambda s: (Stretch(stretch.start, stretch.end, said), before),
+            lambda asked: pool.align(pcm, asked),
         )
 
     # "built" where "building" was said: where it ends has no one answer.
