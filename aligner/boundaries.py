@@ -81,9 +81,11 @@ def pull_stretched_openings(transcript: Transcript) -> None:
     after an unscripted stretch, an ad) can have its first word paired with
     a stray word Whisper heard seconds early, and the next word stretched
     over everything between ("A" 2 s early, "slightly" over 2.4 s, "different
-    story." in place). No pause mid-sentence lasts that long: the words up to
-    the stretched one were said right before the word that follows it, at a
-    usual pace. The turn keeps a confidence that asks for a check.
+    story." in place), or a one-word opening sentence stranded far before the
+    rest ("Okay." 22 s early, after music). No pause mid-sentence lasts that
+    long, nor between two sentences of one turn: the words up to the stretched
+    one were said right before the word that follows it, at a usual pace. The
+    turn keeps a confidence that asks for a check.
     """
     for turn in transcript.turns:
         if not is_timed(turn):
@@ -93,7 +95,7 @@ def pull_stretched_openings(transcript: Transcript) -> None:
         stretched = [
             at
             for at, (a, b) in enumerate(zip(opening, opening[1:], strict=False))
-            if _stretched(a, b)
+            if _stretched(a, b) or _stranded(a, b)
         ]
         if not stretched:
             continue
@@ -236,6 +238,15 @@ def _stretched(said: Word, then: Word) -> bool:
         said, SETTINGS.longest_seconds_per_letter
     )
     return not _ends_sentence(said) and _start(then) - _start(said) > longest
+
+
+def _stranded(said: Word, then: Word) -> bool:
+    """Whether the next sentence of the same turn starts later than a speaker pauses
+    between sentences: the sentence before was paired with a stray word."""
+    return (
+        _ends_sentence(said)
+        and _start(then) - _start(said) > SETTINGS.longest_sentence_pause_seconds
+    )
 
 
 def _usual_seconds(word: Word, per_letter: float, per_word: float = 0.0) -> float:

@@ -132,6 +132,10 @@ class AlignerSettings:
         seconds_per_token per spoken token for numbers): the benchmark's longest pause
         beyond 0.1 s a letter is 1.35 s. A later next word means the word was stretched
         over a pause or another speaker.
+      longest_sentence_pause_seconds: between two sentences of one turn, the next
+        starts at most this long after the one before started: the benchmark's longest
+        is 1.6 s, and a speaker stopping to think takes a few seconds. A turn's opening
+        sentence further before the rest was paired with a stray word.
       usual_word_seconds, usual_seconds_per_letter: a turn's opening words moved next to
         the word after them each take this plus this much a letter, start to next start:
         the least-squares fit over the benchmark's words mid-sentence.
@@ -245,6 +249,7 @@ class AlignerSettings:
     longest_pause_seconds: float = 1.4
     longest_seconds_per_letter: float = 0.1
     boundary_rounds: int = 3
+    longest_sentence_pause_seconds: float = 5.0
     boundary_checked_move_seconds: float = 1.0
     usual_word_seconds: float = 0.04
     usual_seconds_per_letter: float = 0.052

@@ -298,6 +298,34 @@ def test_an_opening_word_stretched_over_a_long_pause_is_pulled_next_to_the_next_
     assert "check this turn" in recorded.steps[turn.index][-1]["decision"]
 
 
+def test_an_opening_sentence_stranded_far_before_the_rest_of_its_turn_is_pulled_to_it() -> None:
+    """ "Okay." paired with a stray "okay" heard in the music 22 s before the turn."""
+    transcript = _timed(
+        b"Itiel: Okay. It's like a story.\n",
+        [(1692.29, 1693.49), (1715.26, 1715.56), (1715.56, 1715.86), (1715.86, 1715.98)]
+        + [(1715.98, 1716.4)],
+    )
+    (turn,) = transcript.turns
+
+    pull_stretched_openings(transcript)
+
+    okay, its = turn.words[:2]
+    assert okay.end == its.start == 1715.26
+    assert 1714.9 < okay.start < 1715.1 and turn.start == okay.start
+    assert turn.confidence == SETTINGS.doubtful_confidence
+
+
+def test_a_pause_a_speaker_can_make_between_sentences_moves_nothing() -> None:
+    transcript = _timed(
+        b"Bo: Okay. I think so.\n", [(10.0, 10.3), (13.0, 13.1), (13.2, 13.5), (13.5, 13.8)]
+    )
+
+    pull_stretched_openings(transcript)
+
+    assert [w.start for w in transcript.turns[0].words] == [10.0, 13.0, 13.2, 13.5]
+    assert transcript.turns[0].confidence == 0.9
+
+
 def test_a_pause_a_speaker_can_make_mid_sentence_moves_nothing() -> None:
     transcript = _timed(
         b"Bo: Well I think so.\n", [(10.0, 10.3), (11.6, 11.7), (11.75, 12.0), (12.0, 12.3)]
