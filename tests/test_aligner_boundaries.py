@@ -315,25 +315,20 @@ def test_an_opening_sentence_stranded_far_before_the_rest_of_its_turn_is_pulled_
     assert turn.confidence == SETTINGS.doubtful_confidence
 
 
-def test_a_pause_a_speaker_can_make_between_sentences_moves_nothing() -> None:
-    transcript = _timed(
-        b"Bo: Okay. I think so.\n", [(10.0, 10.3), (13.0, 13.1), (13.2, 13.5), (13.5, 13.8)]
-    )
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        (b"Bo: Well I think so.\n", [(10.0, 10.3), (11.6, 11.7), (11.75, 12.0), (12.0, 12.3)]),
+        (b"Bo: Okay. I think so.\n", [(10.0, 10.3), (13.0, 13.1), (13.2, 13.5), (13.5, 13.8)]),
+    ],
+    ids=["mid-sentence", "between sentences"],
+)
+def test_a_pause_a_speaker_can_make_moves_nothing(text: bytes, times: Times) -> None:
+    transcript = _timed(text, times)
 
     pull_stretched_openings(transcript)
 
-    assert [w.start for w in transcript.turns[0].words] == [10.0, 13.0, 13.2, 13.5]
-    assert transcript.turns[0].confidence == 0.9
-
-
-def test_a_pause_a_speaker_can_make_mid_sentence_moves_nothing() -> None:
-    transcript = _timed(
-        b"Bo: Well I think so.\n", [(10.0, 10.3), (11.6, 11.7), (11.75, 12.0), (12.0, 12.3)]
-    )
-
-    pull_stretched_openings(transcript)
-
-    assert [w.start for w in transcript.turns[0].words] == [10.0, 11.6, 11.75, 12.0]
+    assert [w.start for w in transcript.turns[0].words] == [t[0] for t in times]
     assert transcript.turns[0].confidence == 0.9
 
 
