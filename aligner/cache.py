@@ -254,10 +254,11 @@ class SecondListens:
         self.acoustic_words[key] = list(stretch.words)
         self._changed = True
 
-    def acoustic_pieces(self) -> Iterator[tuple[Stretch, Alignment]]:
-        """Every stretch the acoustic aligner placed words in, with its alignment."""
+    def acoustic_pieces(self, failed: bool) -> Iterator[tuple[Stretch, Alignment | None]]:
+        """Every stretch the acoustic aligner placed words in, with its alignment; with
+        ``failed``, also those where it found no path (alignment None)."""
         for key, alignment in self.acoustic.items():
-            if alignment is not None and key in self.acoustic_words:
+            if (alignment is not None or failed) and key in self.acoustic_words:
                 start, end = (float(edge) for edge in key.split("-")[:2])
                 yield Stretch(start, end, tuple(self.acoustic_words[key])), alignment
 

@@ -30,8 +30,9 @@ MOST_EDITED_SHARE = 0.5
 SAME_PIECE_SHARE = 0.8
 
 Aligner = Callable[[Sequence[Stretch]], list[Alignment | None]]
-# An aligned piece from before, over much the same span as a stretch, and its alignment.
-Earlier = Callable[[Stretch], tuple[Stretch, Alignment] | None]
+# A piece from before, over much the same span as a stretch, and its alignment (None: no
+# path was found); or None.
+Earlier = Callable[[Stretch], tuple[Stretch, Alignment | None] | None]
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,8 @@ def _widened(edited: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
 
 
 def earlier_piece(
-    stretch: Stretch, pieces: Iterable[tuple[Stretch, Alignment]]
-) -> tuple[Stretch, Alignment] | None:
+    stretch: Stretch, pieces: Iterable[tuple[Stretch, Alignment | None]]
+) -> tuple[Stretch, Alignment | None] | None:
     """Of ``pieces`` aligned before, the one ``stretch`` is an edit of; or None."""
     best, best_ratio = None, SAME_PIECE_SHARE
     for piece, alignment in pieces:
@@ -140,27 +141,43 @@ def earlier_piece(
 def align_from_earlier(
     stretches: Sequence[Stretch], earlier: Earlier, align: Aligner
 ) -> list[Alignment | None]:
-    """Align ``stretches``, each edited piece from its earlier alignment where it can be."""
-    patches = []
-    for stretch in stretches:
-        found = earlier(stretch)
-        patches.append(None if found is None else plan_patch(stretch, *found))
+    """Align ``stretches``, each edited piece from its earlier alignment where it can be.
+
+    A piece that found no path before its edit (where ``earlier`` offers such
+    pieces) finds none now, unasked: the sentences it was cut into then are
+    aligned as then, the edited one patched. Trying it whole first costs the
+    most of all, both of the aligner's passes failing, and an edit seldom mends
+    what broke the path.
+    """
+    found = [earlier(stretch) for stretch in stretches]
+    failed = [f is not None and f[1] is None for f in found]
+    patches = [
+        None if f is None or f[1] is None else plan_patch(stretch, f[0], f[1])
+        for stretch, f in zip(stretches, found, strict=True)
+    ]
     parts = [part.stretch for patch in patches if patch is not None for part in patch.parts]
-    whole = [stretch for stretch, patch in zip(stretches, patches, strict=True) if patch is None]
+    whole = [
+        stretch
+        for stretch, patch, fails in zip(stretches, patches, failed, strict=True)
+        if patch is None and not fails
+    ]
     answers = align(parts + whole) if parts or whole else []
     part_answers, whole_answers = iter(answers[: len(parts)]), iter(answers[len(parts) :])
-    results = [
-        next(whole_answers)
-        if patch is None
-        else patch.apply([next(part_answers) for _ in patch.parts])
-        for patch in patches
-    ]
-    failed = [
+    results: list[Alignment | None] = []
+    for patch, fails in zip(patches, failed, strict=True):
+        if fails:
+            results.append(None)
+        elif patch is None:
+            results.append(next(whole_answers))
+        else:
+            results.append(patch.apply([next(part_answers) for _ in patch.parts]))
+    unpatched = [
         at
         for at, (patch, result) in enumerate(zip(patches, results, strict=True))
         if patch is not None and result is None
     ]
-    if failed:
-        for at, alignment in zip(failed, align([stretches[at] for at in failed]), strict=True):
+    if unpatched:
+        again = align([stretches[at] for at in unpatched])
+        for at, alignment in zip(unpatched, again, strict=True):
             results[at] = alignment
     return results

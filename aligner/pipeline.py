@@ -80,9 +80,9 @@ def _align(
     _check_belongs(timed, heard, duration)
     trace.stage_done("matching", timed)
     if language in ACOUSTIC_LANGUAGES:
-        align = _remembered(acoustic, audio, second_listens)
-        sharpen_words(timed, duration, align)
-        reexamine_boundaries(timed, duration, align)
+        # A piece is cut into sentences where it finds no path; a boundary is not.
+        sharpen_words(timed, duration, _remembered(acoustic, audio, second_listens, True))
+        reexamine_boundaries(timed, duration, _remembered(acoustic, audio, second_listens, False))
         pull_stretched_openings(timed)
         second_listens.save()
         trace.stage_done("acoustic", timed)
@@ -104,10 +104,14 @@ def _align(
 
 
 def _remembered(
-    acoustic: AcousticPool, audio: _StoredAudio, second_listens: SecondListens
+    acoustic: AcousticPool,
+    audio: _StoredAudio,
+    second_listens: SecondListens,
+    failed_before_fails: bool,
 ) -> Callable[[Sequence[Stretch]], list[Alignment | None]]:
     """The acoustic aligner, asked only about stretches it has not aligned on this audio,
-    and about an edited piece only around its edits."""
+    and about an edited piece only around its edits; with ``failed_before_fails``, not
+    about an edited piece that found no path before its edit."""
 
     def align(stretches: Sequence[Stretch]) -> list[Alignment | None]:
         keys = [second_listens.forced_key(s.start, s.end, s.words) for s in stretches]
@@ -116,7 +120,9 @@ def _remembered(
         if missing:
             aligned = align_from_earlier(
                 missing,
-                lambda stretch: earlier_piece(stretch, second_listens.acoustic_pieces()),
+                lambda stretch: earlier_piece(
+                    stretch, second_listens.acoustic_pieces(failed=failed_before_fails)
+                ),
                 lambda asked: acoustic.align(audio.pcm(), asked),
             )
             for stretch, alignment in zip(missing, aligned, strict=True):

@@ -354,6 +354,11 @@ def test_aligned_pieces_are_kept_with_their_words(tmp_path: Path) -> None:
     memo.remember_acoustic(Stretch(1.0, 2.5, ("no", "path")), None)
     memo.save()
 
-    assert list(SecondListens(path).acoustic_pieces()) == [
+    read_back = SecondListens(path)
+    assert list(read_back.acoustic_pieces(failed=False)) == [
         (Stretch(1.0, 2.0, ("so", "the", "end")), [place, place, None])
+    ]
+    assert list(read_back.acoustic_pieces(failed=True)) == [
+        (Stretch(1.0, 2.0, ("so", "the", "end")), [place, place, None]),
+        (Stretch(1.0, 2.5, ("no", "path")), None),
     ]

@@ -165,6 +165,15 @@ def test_a_piece_whose_edited_part_finds_no_path_is_aligned_whole() -> None:
     assert aligned == _placed(12, 40.0)
 
 
+def test_a_piece_that_found_no_path_before_its_edit_finds_none_unasked() -> None:
+    edited = Stretch(9.7, 16.2, _with(WORDS, 6, "severn"))
+    align, asked = _recording(lambda s: _placed(len(s.words)))
+
+    (aligned,) = align_from_earlier([edited], lambda s: (PIECE, None), align)
+
+    assert aligned is None and asked == []
+
+
 @pytest.mark.slow
 def test_on_real_speech_the_patched_alignment_matches_aligning_the_edited_piece_whole(
     tmp_path: Path,
