@@ -188,6 +188,7 @@ class SecondListens:
         self.forced: dict[str, list[ForcedWord] | None] = {}
         self.acoustic: dict[str, Alignment | None] = {}
         self.acoustic_words: dict[str, list[str]] = {}
+        self._aligned_now: set[str] = set()
         self.speech: dict[str, str] = {}
         self._changed = False
         try:
@@ -252,13 +253,18 @@ class SecondListens:
         key = self.forced_key(stretch.start, stretch.end, stretch.words)
         self.acoustic[key] = alignment
         self.acoustic_words[key] = list(stretch.words)
+        self._aligned_now.add(key)
         self._changed = True
 
     def acoustic_pieces(self, failed: bool) -> Iterator[tuple[Stretch, Alignment | None]]:
-        """Every stretch the acoustic aligner placed words in, with its alignment; with
-        ``failed``, also those where it found no path (alignment None)."""
+        """Every stretch the acoustic aligner placed words in on an earlier run, with its
+        alignment; with ``failed``, also those where it found no path (alignment None).
+        Not this run's: a stretch asked about now overlaps its own run's stretches (a
+        sentence of a piece that found no path) without being an edit of them."""
         for key, alignment in self.acoustic.items():
-            if (alignment is not None or failed) and key in self.acoustic_words:
+            if key in self._aligned_now or key not in self.acoustic_words:
+                continue
+            if alignment is not None or failed:
                 start, end = (float(edge) for edge in key.split("-")[:2])
                 yield Stretch(start, end, tuple(self.acoustic_words[key])), alignment
 

@@ -343,7 +343,7 @@ def test_speech_maps_are_heard_once_and_read_back(
         assert speech_map.share(0.0, 6.0) == heard.share(0.0, 6.0)
 
 
-def test_aligned_pieces_are_kept_with_their_words(tmp_path: Path) -> None:
+def test_pieces_aligned_on_an_earlier_run_are_kept_with_their_words(tmp_path: Path) -> None:
     from podalign.aligner.acoustic import AcousticWord, Stretch
     from podalign.aligner.cache import SecondListens
 
@@ -353,6 +353,8 @@ def test_aligned_pieces_are_kept_with_their_words(tmp_path: Path) -> None:
     memo.remember_acoustic(Stretch(1.0, 2.0, ("so", "the", "end")), [place, place, None])
     memo.remember_acoustic(Stretch(1.0, 2.5, ("no", "path")), None)
     memo.save()
+
+    assert list(memo.acoustic_pieces(failed=True)) == []  # this run's own
 
     read_back = SecondListens(path)
     assert list(read_back.acoustic_pieces(failed=False)) == [
