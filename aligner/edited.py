@@ -6,8 +6,10 @@ the same words but the few edited. Aligning such a piece whole again costs
 its 20 seconds of audio per edit (5.7 s of a realignment of seed-full with
 36 lines edited); only the words around an edit need it. They are aligned
 again between the places the unchanged words on either side had, and every
-other word keeps its place. A piece with nothing like it aligned before, or
-whose edited words cannot be aligned on their own, is aligned whole.
+other word keeps its place. A piece with nothing like it aligned on an
+earlier run, or whose edited words cannot be aligned on their own, is
+aligned whole; one that found no path before its edit is cut into its
+sentences as it was then, without being tried whole again.
 """
 
 from __future__ import annotations
