@@ -162,6 +162,12 @@ def _unique_temporary(directory: Path, suffix: str) -> Path:
     return Path(name)
 
 
+def _stretch_of(key: str, words: list[str]) -> Stretch:
+    """The stretch an acoustic alignment was kept under (its key is start-end-text)."""
+    start, end = (float(edge) for edge in key.split("-")[:2])
+    return Stretch(start, end, tuple(words))
+
+
 def _acoustic(data: dict) -> dict[str, Alignment | None]:
     """Acoustic alignments as saved; none from a file written before words knew which of
     their edges were found, so those stretches are aligned again."""
@@ -188,7 +194,6 @@ class SecondListens:
         self.forced: dict[str, list[ForcedWord] | None] = {}
         self.acoustic: dict[str, Alignment | None] = {}
         self.acoustic_words: dict[str, list[str]] = {}
-        self._aligned_now: set[str] = set()
         self.speech: dict[str, str] = {}
         self._changed = False
         try:
@@ -198,6 +203,11 @@ class SecondListens:
         # Missing or damaged: listened to afresh.
         except ValueError:
             pass
+        self._pieces_before = [
+            (_stretch_of(key, self.acoustic_words[key]), alignment)
+            for key, alignment in self.acoustic.items()
+            if key in self.acoustic_words
+        ]
 
     @staticmethod
     def read(
@@ -253,7 +263,6 @@ class SecondListens:
         key = self.forced_key(stretch.start, stretch.end, stretch.words)
         self.acoustic[key] = alignment
         self.acoustic_words[key] = list(stretch.words)
-        self._aligned_now.add(key)
         self._changed = True
 
     def acoustic_pieces(self, failed: bool) -> Iterator[tuple[Stretch, Alignment | None]]:
@@ -261,12 +270,9 @@ class SecondListens:
         alignment; with ``failed``, also those where it found no path (alignment None).
         Not this run's: a stretch asked about now overlaps its own run's stretches (a
         sentence of a piece that found no path) without being an edit of them."""
-        for key, alignment in self.acoustic.items():
-            if key in self._aligned_now or key not in self.acoustic_words:
-                continue
+        for piece, alignment in self._pieces_before:
             if alignment is not None or failed:
-                start, end = (float(edge) for edge in key.split("-")[:2])
-                yield Stretch(start, end, tuple(self.acoustic_words[key])), alignment
+                yield piece, alignment
 
     def speech_map(self, pcm: PcmFile, start: float, end: float) -> SpeechMap:
         """Silero's verdicts on [start, end] seconds, heard once and then read back.

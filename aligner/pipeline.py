@@ -81,8 +81,10 @@ def _align(
     trace.stage_done("matching", timed)
     if language in ACOUSTIC_LANGUAGES:
         # A piece is cut into sentences where it finds no path; a boundary is not.
-        sharpen_words(timed, duration, _remembered(acoustic, audio, second_listens, True))
-        reexamine_boundaries(timed, duration, _remembered(acoustic, audio, second_listens, False))
+        pieces = _remembered(acoustic, audio, second_listens, failed_before_fails=True)
+        boundaries = _remembered(acoustic, audio, second_listens, failed_before_fails=False)
+        sharpen_words(timed, duration, pieces)
+        reexamine_boundaries(timed, duration, boundaries)
         pull_stretched_openings(timed)
         second_listens.save()
         trace.stage_done("acoustic", timed)
