@@ -31,8 +31,10 @@ class AlignerSettings:
         with an error instead of inventing times.
 
     Recognition (recognise.py)
-      batch_size: windows per encoder batch; 4 saves 12% of the CPU but costs about
-        100 MiB per model worker (benchmarks/PERF.md).
+      batch_size: windows per encoder batch. 2 saved about 6% of the CPU on an AMD CPU
+        (CTranslate2 on oneDNN) and nothing on an Intel one (on MKL), where it raised
+        seed-full's peak resident size from 568 to 705 MiB, over the 600 MiB bar
+        (benchmarks/PERF.md).
       max_first_word_seconds: cross-attention lets a window's first word swallow the
         lead-in before it; its start is kept within this of its end.
       follow_up_rounds: Whisper often stops before a window's end; the unheard tail is
@@ -197,7 +199,7 @@ class AlignerSettings:
     skip_silence_seconds: float = 2.0
     silent_db: float = -55.0
 
-    batch_size: int = 2
+    batch_size: int = 1
     max_first_word_seconds: float = 0.6
     follow_up_rounds: int = 2
     follow_up_seconds: float = 3.0
