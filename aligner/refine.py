@@ -162,11 +162,11 @@ def _mark_speech_left_before_turns(
     lead-in the transcript left out stays outside the turn: its start is in
     doubt by as much as that speech.
     """
-    for turn, previous_end, previous_found in _after_previous(transcript):
+    for turn, previous_end, speech_is_its_own in _after_previous(transcript):
         assert turn.start is not None
         lo = max(previous_end, turn.start - SETTINGS.claim_back_seconds)
         hi = turn.start - SETTINGS.claim_pause_seconds
-        if not previous_found and any(is_speech(a, b) for a, b in _bursts(envelope, lo, hi)):
+        if not speech_is_its_own and any(is_speech(a, b) for a, b in _bursts(envelope, lo, hi)):
             turn.confidence = min(turn.confidence or 0.0, SETTINGS.doubtful_confidence)
             trace.note(
                 turn.index,
@@ -178,17 +178,24 @@ def _mark_speech_left_before_turns(
 
 
 def _after_previous(transcript: Transcript) -> Iterator[tuple[Turn, float, bool]]:
-    """Each timed turn, with where the timed turn before it ends and whether the turn right
-    before it was found (read after the caller is done with the turn)."""
+    """Each timed turn, with where the timed turn before it ends and whether the speech
+    between them can only be its own (read after the caller is done with the turn).
+
+    It can when no turn between them went unfound, or when the unfound ones could not
+    fit in the gap at any pace: they were cut from the audio, and speech right before
+    the turn is a lead-in of its own.
+    """
     previous_end = 0.0
-    previous_found = True
+    unfound_words = 0
     for turn in transcript.turns:
         if turn.start is None or turn.end is None:
-            previous_found = False
+            unfound_words += sum(w.spoken for w in turn.words)
             continue
-        yield turn, previous_end, previous_found
+        room = turn.start - previous_end
+        unfound_fit = room >= unfound_words * SETTINGS.min_seconds_per_word
+        yield turn, previous_end, unfound_words == 0 or not unfound_fit
         assert turn.end is not None
-        previous_end, previous_found = turn.end, True
+        previous_end, unfound_words = turn.end, 0
 
 
 def _bursts(envelope: Envelope, lo: float, hi: float) -> list[tuple[float, float]]:
@@ -240,42 +247,36 @@ def _claim_speech_before_turns(
     When Whisper missed a turn's first words, the turn starts late; the speech
     between the previous turn's end and that start is this turn's, unless
     Whisper heard words there that no turn holds (an ad read, a cold open),
-    the sound is not speech at all (a jingle), or the turn before was not
-    found (that speech may be its own). Fillers, lead-ins ("you know") and a
-    stuttered first word heard there are the turn's own: cleaned-up
-    transcripts leave them out.
+    the sound is not speech at all (a jingle), or a turn before it that was
+    not found would fit in the gap (that speech may be that turn). Fillers,
+    lead-ins ("you know") and a stuttered first word heard there are the
+    turn's own: cleaned-up transcripts leave them out. Each onset after a pause
+    is tried, earliest first, until one passes.
     """
     starts = [w.start for w in heard]
-    for turn, previous_end, previous_found in _after_previous(transcript):
+    for turn, previous_end, speech_is_its_own in _after_previous(transcript):
         assert turn.start is not None and turn.end is not None
-        start = turn.start
-        if previous_found:
-            start = _earliest_claimable_onset(envelope, previous_end, turn.start)
-        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, turn.start - 0.05)
-        foreign = _foreign_tokens(heard[lo:hi], turn)
-        # Whether the first burst of the claimed sound is speech: a filler ("um") and the
-        # pause after it are mostly silence, a jingle is sound throughout.
-        burst = _burst_end(envelope, start, turn.start)
-        if foreign > SETTINGS.claim_max_foreign_words or (
-            start < turn.start and not is_speech(start, max(burst, start + envelope.frame_seconds))
-        ):
-            start = turn.start
-        if start < turn.start:
-            # A burst of its own before a pause is a lead-in the transcript left out: the
-            # turn starts there, its first written word stays where it was heard.
-            lead_in = burst < turn.start - SETTINGS.claim_pause_seconds
-            trace.note(
-                turn.index,
-                "edges",
-                "start moved back to claim speech before it",
-                was=turn.start,
-                why="speech that no turn holds came right before it: "
-                + ("a lead-in the transcript left out" if lead_in else "its first words"),
-            )
-            if not lead_in:
-                first = next(w for w in turn.words if w.spoken and w.start is not None)
-                first.start = start
-            turn.start = round(start, 3)
+        if not speech_is_its_own:
+            continue
+        claim = _claimed_speech(envelope, heard, starts, turn, previous_end, is_speech)
+        if claim is None:
+            continue
+        start, burst = claim
+        # A burst of its own before a pause is a lead-in the transcript left out: the
+        # turn starts there, its first written word stays where it was heard.
+        lead_in = burst < turn.start - SETTINGS.claim_pause_seconds
+        trace.note(
+            turn.index,
+            "edges",
+            "start moved back to claim speech before it",
+            was=turn.start,
+            why="speech that no turn holds came right before it: "
+            + ("a lead-in the transcript left out" if lead_in else "its first words"),
+        )
+        if not lead_in:
+            first = next(w for w in turn.words if w.spoken and w.start is not None)
+            first.start = start
+        turn.start = round(start, 3)
 
 
 def _burst_end(envelope: Envelope, start: float, limit: float) -> float:
@@ -305,16 +306,43 @@ def _foreign_tokens(heard: Sequence[RecognisedWord], turn: Turn) -> int:
     return foreign
 
 
-def _earliest_claimable_onset(envelope: Envelope, previous_end: float, start: float) -> float:
-    lo = envelope.frame_at(max(previous_end, start - SETTINGS.claim_back_seconds))
-    hi = envelope.frame_at(start)
+def _claimed_speech(
+    envelope: Envelope,
+    heard: Sequence[RecognisedWord],
+    starts: Sequence[float],
+    turn: Turn,
+    previous_end: float,
+    is_speech: Callable[[float, float], bool],
+) -> tuple[float, float] | None:
+    """The earliest onset ``turn`` may claim, and where the first burst from it ends."""
+    assert turn.start is not None
+    for onset in _claimable_onsets(envelope, previous_end, turn.start):
+        lo, hi = bisect.bisect_left(starts, onset), bisect.bisect_left(starts, turn.start - 0.05)
+        if _foreign_tokens(heard[lo:hi], turn) > SETTINGS.claim_max_foreign_words:
+            continue
+        # Whether the first burst of the claimed sound is speech: a filler ("um") and the
+        # pause after it are mostly silence, a jingle is sound throughout.
+        burst = _burst_end(envelope, onset, turn.start)
+        if is_speech(onset, max(burst, onset + envelope.frame_seconds)):
+            return onset, burst
+    return None
+
+
+def _claimable_onsets(envelope: Envelope, previous_end: float, start: float) -> Iterator[float]:
+    """Onsets of sound after a pause, the previous turn's end included, from which the
+    sound up to ``start`` is loud enough to be speech, earliest first."""
+    pause_seconds = SETTINGS.claim_pause_seconds
+    earliest = max(previous_end + pause_seconds, start - SETTINGS.claim_back_seconds)
+    lo, hi = envelope.frame_at(earliest), envelope.frame_at(start)
     loud = envelope.db > _threshold(envelope, start)
-    pause = int(SETTINGS.claim_pause_seconds / envelope.frame_seconds)
-    for frame in range(max(lo, pause) + 1, hi):
-        opens = _sustained(loud, frame) and not loud[frame - pause : frame].any()
+    pause = int(pause_seconds / envelope.frame_seconds)
+    for frame in range(max(lo, pause), hi):
+        # A flicker (a click, a breath) in the pause does not end it.
+        opens = _sustained(loud, frame) and not any(
+            _sustained(loud, before) for before in range(frame - pause, frame)
+        )
         if opens and loud[frame:hi].mean() >= SETTINGS.claim_loud_share:
-            return envelope.seconds_of(frame)
-    return start
+            yield envelope.seconds_of(frame)
 
 
 def _threshold(envelope: Envelope, at: float, share: float = SETTINGS.quiet_margin_share) -> float:

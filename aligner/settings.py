@@ -76,7 +76,8 @@ class AlignerSettings:
         is listened to again.
       rescue_long_gap_seconds: inside a turn only runs this long are: shorter ones are
         left to interpolation, since a window costs about a second of CPU.
-      min_seconds_per_word: a gap shorter than this per word cannot hold its run.
+      min_seconds_per_word: a gap shorter than this per word cannot hold its run (nor
+        an unfound turn: the speech before the next turn is then that turn's own).
       rescue_seconds_per_word, rescue_slack_seconds: a run at a turn edge is looked for
         within this per word plus this of its heard neighbour.
       forced_min_probability: a word Whisper's forced alignment gives a lower

@@ -317,6 +317,39 @@ def test_a_claim_after_a_pause_that_follows_the_previous_turn() -> None:
     assert before.end <= 2.6
 
 
+def test_a_flicker_in_the_pause_before_a_lead_in_does_not_stop_the_claim() -> None:
+    flicker = np.full(40, QUIET)
+    flicker[[5, 37]] = LOUD  # a click, and the rising edge's one loud frame
+    env = envelope_of(
+        (1.6, QUIET), (0.4, flicker), speechlike(0.3), (0.4, QUIET), speechlike(2.3), (2.0, QUIET)
+    )
+    turn = timed_turn(0, [("Well", 2.7, 3.0), ("said.", 3.0, 4.95)])
+    refine(
+        Transcript(turns=[turn]),
+        env,
+        words(("Well", 2.7, 3.0), ("said.", 3.0, 4.95)),
+        SpeechCheck(True),
+    )
+    assert turn.start == pytest.approx(2.0, abs=0.011)
+
+
+def test_when_the_earliest_sound_is_not_speech_a_later_lead_in_is_claimed() -> None:
+    # A jingle's last notes (0.5-1.1 s), a pause, "Um," (2.0-2.3 s), a pause, the turn.
+    env = envelope_of(
+        (0.5, QUIET),
+        speechlike(0.6, 1),
+        (0.9, QUIET),
+        speechlike(0.3),
+        (0.4, QUIET),
+        speechlike(2.3),
+        (2.0, QUIET),
+    )
+    turn = timed_turn(0, [("Well", 2.7, 3.0), ("said.", 3.0, 4.95)])
+    heard = words(("Well", 2.7, 3.0), ("said.", 3.0, 4.95))
+    refine(Transcript(turns=[turn]), env, heard, lambda start, end: start > 1.5)
+    assert turn.start == pytest.approx(2.0, abs=0.011)
+
+
 def test_untimed_turns_claim_nothing() -> None:
     missing = timed_turn(0, [("Before", None, None), ("we", None, None)])
     check = SpeechCheck(True)
@@ -375,6 +408,29 @@ def test_speech_left_before_a_turn_that_follows_an_unfound_one_asks_for_a_check(
     after = after_a_cut_turn((1.3, QUIET), speechlike(0.3, 1), (0.4, QUIET))
     assert after.start == 4.0
     assert after.confidence == 0.4
+
+
+def test_a_lead_in_after_an_unfound_turn_too_long_for_the_gap_is_claimed() -> None:
+    """The unfound turn cannot fit in the 2 s between its neighbours at any pace, so it
+    was cut from the audio: the "um" before the next turn is that turn's own."""
+    before = timed_turn(0, [("So", 1.0, 1.5), ("yes.", 1.5, 2.0)])
+    cut = timed_turn(1, [(f"word{n}", None, None) for n in range(40)])
+    after = timed_turn(2, [("How", 4.0, 4.5), ("so?", 4.5, 5.0)])
+    after.confidence = 0.9
+    env = envelope_of(
+        (1.0, QUIET),
+        speechlike(1.0),
+        (1.3, QUIET),
+        speechlike(0.3, 1),
+        (0.4, QUIET),
+        speechlike(1.0, 3),
+        (1.0, QUIET),
+    )
+    heard = words(("So", 1.0, 1.5), ("yes.", 1.5, 2.0), ("How", 4.0, 4.5), ("so?", 4.5, 5.0))
+    refine(Transcript(turns=[before, cut, after]), env, heard, SpeechCheck(True))
+    assert after.start == pytest.approx(3.3, abs=0.011)
+    assert after.words[0].start == pytest.approx(4.0, abs=0.011)
+    assert after.confidence == 0.9
 
 
 def test_silence_before_a_turn_that_follows_an_unfound_one_leaves_its_confidence() -> None:
