@@ -131,10 +131,14 @@ def _boundaries(transcript: Transcript) -> list[Boundary]:
         tokens = sum(len(normalise_word(w.text)) for t in missing for w in spoken_words(t))
         tail = _tail(spoken_words(turns[before]))
         head = _head(spoken_words(turns[after]))
-        if (
-            tokens > SETTINGS.short_turn_tokens
-            or _start(head[0]) - _end(tail[-1]) > SETTINGS.boundary_max_gap_seconds
+        gap = _start(head[0]) - _end(tail[-1])
+        if tokens > SETTINGS.short_turn_tokens and gap < (
+            sum(len(spoken_words(t)) for t in missing) * SETTINGS.min_seconds_per_word
         ):
+            # The long turns between cannot fit in the gap at any pace: they were cut from
+            # the audio, and these two turns meet.
+            missing = ()
+        elif tokens > SETTINGS.short_turn_tokens or gap > SETTINGS.boundary_max_gap_seconds:
             # A long turn between was cut from the audio or lies elsewhere, or music parts
             # them: these two turns need not meet at all.
             continue

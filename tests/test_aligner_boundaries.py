@@ -213,12 +213,14 @@ def test_possible_boundaries_are_left_alone() -> None:
     assert [t.confidence for t in transcript.turns] == [0.9, 0.9]
 
 
+CUT_REPLY = b"Ann: We are done.\n\nBo: This whole reply was cut in editing.\n\nAnn: Oh, Now.\n"
+
+
 def test_turns_a_long_unfound_turn_or_a_long_gap_parts_are_not_examined_together() -> None:
-    """A long turn between two found ones was cut or lies elsewhere; music parts turns far
-    apart: neither pair need meet, so neither is aligned as one stretch."""
+    """A long turn between two found ones, with room for it, may be there; music parts
+    turns far apart: neither pair need meet, so neither is aligned as one stretch."""
     cut = _timed(
-        b"Ann: We are done.\n\nBo: This whole reply was cut in editing.\n\nAnn: Oh, Now.\n",
-        [(5.0, 5.2), (5.2, 5.4), (5.4, 5.4)] + [None] * 7 + [(5.8, 5.9), (5.9, 6.0)],
+        CUT_REPLY, [(5.0, 5.2), (5.2, 5.4), (5.4, 5.4)] + [None] * 7 + [(6.5, 6.6), (6.6, 6.7)]
     )
     apart = _timed(
         b"Ann: We are done.\n\nBo: Oh, now.\n",
@@ -236,6 +238,21 @@ def test_turns_a_long_unfound_turn_or_a_long_gap_parts_are_not_examined_together
     reexamine_boundaries(apart, 60.0, align)
 
     assert asked == []
+
+
+def test_turns_a_long_unfound_turn_cannot_fit_between_meet_and_are_examined_together() -> None:
+    """Seven words cannot be said in the 0.4 s between the two found turns: the reply was
+    cut from the audio, and the squeezed "done." is re-examined with the turn after it."""
+    transcript = _timed(
+        CUT_REPLY, [(5.0, 5.2), (5.2, 5.4), (5.4, 5.4)] + [None] * 7 + [(5.8, 5.9), (5.9, 6.0)]
+    )
+    align, asked = _answering([(5.0, 5.2), (5.2, 5.35), (5.35, 5.7), (5.8, 5.9), (5.9, 6.0)])
+
+    reexamine_boundaries(transcript, 60.0, align)
+
+    assert [stretch.words for stretch in asked] == [("We", "are", "done.", "Oh,", "Now.")]
+    assert transcript.turns[0].end == pytest.approx(5.7)
+    assert transcript.turns[1].status == TurnStatus.NOT_FOUND
 
 
 @pytest.fixture(scope="module")
