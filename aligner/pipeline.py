@@ -75,7 +75,7 @@ def _align(
     second_listens = cache.second_listens(key)
     rescue = Rescuer(lambda: load_model(model, cache_dir), audio.pcm, language, second_listens)
     heard = clamp_long_words(heard)
-    time_transcript(timed, heard, duration, rescue)
+    guessed = time_transcript(timed, heard, duration, rescue)
     second_listens.save()
     _check_belongs(timed, heard, duration)
     trace.stage_done("matching", timed)
@@ -83,7 +83,7 @@ def _align(
         # A piece is cut into sentences where it finds no path; a boundary is not.
         pieces = _remembered(acoustic, audio, second_listens, failed_before_fails=True)
         boundaries = _remembered(acoustic, audio, second_listens, failed_before_fails=False)
-        sharpen_words(timed, duration, pieces)
+        sharpen_words(timed, duration, pieces, guessed)
         reexamine_boundaries(timed, duration, boundaries)
         pull_stretched_openings(timed)
         second_listens.save()

@@ -6,14 +6,16 @@ each a little wider than its words. A piece it cannot align whole (text
 that is not in the audio, a wrong window) is tried again sentence by
 sentence, and a sentence in halves. A word keeps its Whisper time
 where the acoustic aligner did not place it or placed it far from where
-Whisper heard it: that is a different pairing, not a finer time. A piece's
+Whisper heard it: that is a different pairing, not a finer time. A word
+Whisper did not hear, whose time was guessed, takes the aligner's. A piece's
 first word keeps Whisper's start, and its last word Whisper's end, where the
 aligner pinned them to the edge of the stretch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from podalign.aligner import trace
@@ -55,8 +57,15 @@ class TurnCheck:
         )
 
 
-def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> dict[int, TurnCheck]:
-    """Move found turns' words onto their acoustic times, in place; what was found, by turn."""
+def sharpen_words(
+    transcript: Transcript, duration: float, align: Aligner, guessed: Collection[int] = ()
+) -> dict[int, TurnCheck]:
+    """Move found turns' words onto their acoustic times, in place; what was found, by turn.
+
+    ``guessed`` holds the ids of words Whisper did not hear, whose times were
+    guessed from their neighbours': inside a turn they take the acoustic time
+    wherever the aligner put them.
+    """
     turns = [t for t in transcript.turns if is_timed(t)]
     spoken = [spoken_words(t) for t in turns]
     pieces = [(at, piece) for at, words in enumerate(spoken) for piece in _pieces(words)]
@@ -78,7 +87,7 @@ def sharpen_words(transcript: Transcript, duration: float, align: Aligner) -> di
                 _collect(found[position], words, alignment)
         todo = smaller
     return {
-        turn.index: _apply(turn, words, places)
+        turn.index: _apply(turn, words, places, guessed)
         for turn, words, places in zip(turns, spoken, found, strict=True)
     }
 
@@ -106,10 +115,15 @@ def _seconds(words: list[Word]) -> float:
     return end - start
 
 
-def _apply(turn: Turn, words: list[Word], places: dict[int, AcousticWord]) -> TurnCheck:
+def _apply(
+    turn: Turn, words: list[Word], places: dict[int, AcousticWord], guessed: Collection[int]
+) -> TurnCheck:
     before = turn.start
     placed = close = 0
-    limits = [SETTINGS.agree_seconds] * len(words)
+    # A guessed time is no pairing to keep; a turn's edge words keep the limits that
+    # guard its start and end.
+    limits = [math.inf if id(w) in guessed else SETTINGS.agree_seconds for w in words]
+    limits[0] = limits[-1] = SETTINGS.agree_seconds
     if len(words) > 1 and _second_word_agrees(words, places):
         limits[0] = SETTINGS.reach_back_seconds
     for word, limit in zip(words, limits, strict=True):

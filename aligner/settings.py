@@ -52,7 +52,9 @@ class AlignerSettings:
         this: "Shwartz" and "Schwartz" do, "four" and "fourteen" do not.
       fuzzy_min_length: shorter words must match exactly: "you" is not "your".
       stray_gap_seconds: matched words this far from the rest of their turn form a
-        cluster of their own ("hello" heard in the intro music).
+        cluster of their own ("hello" heard in the intro music); a lone match this far
+        from its neighbouring match on one side, with no room for the unmatched words
+        on the other, was paired with the same word said elsewhere.
       stray_cluster_words, stray_cluster_share: such a cluster is dropped when it has
         at most this many words, or this share of the turn's main cluster.
       stray_cluster_max_words: but never when it has more words than this: a run that
@@ -101,7 +103,8 @@ class AlignerSettings:
       piece_seconds: turns are aligned in pieces of whole sentences about this long: the
         aligner's work grows faster than the length of what it aligns.
       agree_seconds: a word the acoustic aligner places further than this from
-        Whisper's time is another pairing, not a finer time: it keeps Whisper's.
+        Whisper's time is another pairing, not a finer time: it keeps Whisper's. A word
+        Whisper did not hear has no such time: inside its turn it takes the aligner's.
       close_seconds: closer than this, both heard the word in the same place.
       close_weight: how much the share of close words weighs in a turn's agreement,
         which scales its confidence.

@@ -62,10 +62,15 @@ def time_transcript(
     heard: Sequence[RecognisedWord],
     duration: float,
     rescue: Rescuer | None = None,
-) -> None:
-    """Give the turns and words of ``transcript`` their times, in place."""
+) -> set[int]:
+    """Give the turns and words of ``transcript`` their times, in place.
+
+    Returns the ids of the timed words no heard word matched: their times are
+    guessed from their neighbours'.
+    """
     slots = _pair(transcript, heard)
     _drop_strays(slots)
+    _drop_crowding_matches(slots)
     _prefer_first_of_repeats(slots)
     if rescue is not None:
         _rescue_unmatched(slots, duration, rescue)
@@ -77,11 +82,15 @@ def time_transcript(
     found = [s for s in slots if transcript.turns[s.turn].status != TurnStatus.NOT_FOUND]
     _interpolate(found)
     _keep_in_order(found)
+    guessed = set()
     for slot in found:
         word = transcript.turns[slot.turn].words[slot.word]
         word.start, word.end = slot.start, slot.end
+        if not slot.is_matched and word.start is not None:
+            guessed.add(id(word))
     for turn in transcript.turns:
         _set_turn_span(turn)
+    return guessed
 
 
 def fill_untimed_words(turn: Turn) -> None:
@@ -195,6 +204,60 @@ def _drop_strays(slots: list[_WordSlot]) -> None:
                 for slot in cluster:
                     slot.start = slot.end = None
                     slot.matched = 0
+
+
+def _drop_crowding_matches(slots: list[_WordSlot]) -> None:
+    """Forget a lone match that leaves the unmatched words next to it no room.
+
+    Where Whisper skipped a stretch, a common word ("the") can pair with the
+    same word heard seconds away, where the speaker says it again: the words
+    between it and its neighbouring match are then squeezed into no time. Such
+    a match sits alone, far from the match on its other side, and without it
+    the words fit: it is dropped, and the stretch is listened to again.
+    """
+    changed = True
+    while changed:
+        changed = False
+        matched = [at for at, slot in enumerate(slots) if slot.start is not None]
+        for before, after in zip(matched, matched[1:], strict=False):
+            a, b = slots[before], slots[after]
+            crowded = b.span[0] - a.span[1] < (after - before - 1) * SETTINGS.min_seconds_per_word
+            if after - before == 1 or a.turn != b.turn or not crowded:
+                continue
+            lone = _lone_match(slots, matched, before, -1) or _lone_match(slots, matched, after, 1)
+            if lone is not None:
+                trace.note(
+                    slots[lone].turn,
+                    "matching",
+                    f"dropped the match of {slots[lone].text!r} that crowded its neighbours",
+                    at=slots[lone].span[0],
+                    why=f"{after - before - 1} unmatched words had"
+                    f" {b.span[0] - a.span[1]:.2f} s next to it, and it sat alone more than"
+                    f" {SETTINGS.stray_gap_seconds:g} s from the match on its other side",
+                )
+                slots[lone].start = slots[lone].end = None
+                slots[lone].matched = 0
+                changed = True
+                break
+
+
+def _lone_match(slots: list[_WordSlot], matched: list[int], at: int, away: int) -> int | None:
+    """``at`` if the match there stands alone, ``away`` (-1 or 1) being the side away
+    from the crowded words, with the match on that side far enough in time and far
+    enough in words for everything between them to fit once it is dropped."""
+    position = matched.index(at)
+    if not 0 <= position + away < len(matched) or not 0 <= position - away < len(matched):
+        return None
+    far, near = matched[position + away], matched[position - away]
+    slot, other = slots[at], slots[far]
+    if other.turn != slot.turn:
+        return None
+    lo, hi = sorted((far, near))
+    room = slots[hi].span[0] - slots[lo].span[1]
+    gap = abs(slot.span[0] - other.span[0])
+    if gap > SETTINGS.stray_gap_seconds and room >= (hi - lo - 1) * SETTINGS.min_seconds_per_word:
+        return at
+    return None
 
 
 def _prefer_first_of_repeats(slots: list[_WordSlot]) -> None:

@@ -297,3 +297,25 @@ def test_a_turn_the_aligner_hears_mostly_elsewhere_asks_for_a_check() -> None:
     with the wrong stretch, whatever its words matched."""
     assert _twelve_words_aligned(0.4) == SETTINGS.doubtful_confidence
     assert _twelve_words_aligned(0.05) == 1.0
+
+
+def test_a_word_whisper_did_not_hear_takes_the_acoustic_time_however_far() -> None:
+    """ "report" was guessed between its heard neighbours, 1.5 s from where it was said;
+    a heard word that far from the aligner keeps Whisper's time, as do the turn's edges."""
+    transcript = parse_transcript(b"Tom: With a report on the sales.\n", "t.txt")
+    (turn,) = transcript.turns
+    times = [(10.0, 10.2), (10.2, 10.3), (11.8, 12.2), (12.2, 12.3), (12.3, 12.4), (12.4, 13.0)]
+    for word, (start, end) in zip(turn.words, times, strict=True):
+        word.start, word.end = start, end
+    turn.start, turn.end, turn.status, turn.confidence = 10.0, 13.0, TurnStatus.ALIGNED, 1.0
+    said = [(8.4, 8.6), (10.25, 10.3), (10.3, 10.7), (10.7, 10.8), (12.35, 12.4), (14.0, 14.5)]
+
+    def acoustic(stretches):
+        return [[AcousticWord(start, end, 0.9, True, True) for start, end in said]]
+
+    report, on, sales = turn.words[2], turn.words[3], turn.words[5]
+    sharpen_words(transcript, 60.0, acoustic, guessed={id(report), id(sales)})
+
+    assert (report.start, report.end) == (10.3, 10.7)
+    assert on.start == 12.2  # heard there by Whisper: another pairing, not a finer time
+    assert turn.words[0].start == 10.0 and sales.end == 13.0

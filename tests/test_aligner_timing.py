@@ -331,3 +331,41 @@ def test_a_stuttering_turn_opening_starts_at_the_first_repeat() -> None:
     assert words[0].end == 5.0 and words[0].start >= 4.4
     assert t.turns[1].start == words[0].start
     assert_monotonic(t)
+
+
+def test_the_words_no_heard_word_matched_are_returned_as_guessed() -> None:
+    t = make_transcript("Alice: Welcome to the zorblax show.")
+    heard = spoken("welcome to the", 1.0) + spoken("show", 2.5)
+
+    guessed = time_transcript(t, heard, DURATION, rescue=None)
+
+    assert guessed == {id(word(t, 0, "zorblax"))}
+    assert word(t, 0, "zorblax").start is not None
+
+
+def test_a_lone_common_word_paired_seconds_away_is_dropped_so_its_neighbours_fit() -> None:
+    """Whisper skipped from "So" at 10 s to 20 s, where it heard "the" and "closer": the
+    transcript's first "the" paired there, squeezing nine words into the 0.05 s before
+    "closer". Without that match they are spread over the stretch Whisper skipped."""
+    t = make_transcript(
+        "Ann: It bends. So the star seems to flicker and jump. Planets are much closer, and bright."
+    )
+    heard = spoken("It bends. So", 8.0, step=0.5)
+    heard += [RecognisedWord("the", 20.0, 20.1, 0.9), RecognisedWord("closer,", 20.15, 20.5, 0.9)]
+    heard += spoken("and bright.", 20.6)
+
+    time_transcript(t, heard, DURATION, rescue=None)
+
+    assert word(t, 0, "star").start < 13.0
+    assert word(t, 0, "Planets").start < 20.0
+    assert_monotonic(t)
+
+
+def test_a_match_close_to_its_other_neighbour_is_kept_though_words_are_crowded() -> None:
+    # Words the transcript has and the audio lacks: nothing to move, the match holds.
+    t = make_transcript("Ann: So the star seems to flicker and jump. Planets closer.")
+    heard = spoken("So the", 8.0) + spoken("closer.", 8.7)
+
+    time_transcript(t, heard, DURATION, rescue=None)
+
+    assert word(t, 0, "the").start == 8.3
