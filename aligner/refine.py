@@ -183,9 +183,11 @@ def _after_previous(transcript: Transcript) -> Iterator[tuple[Turn, float, bool]
 
     It can when no turn between them went unfound, or when the unfound ones could not
     fit in the gap at any pace: they were cut from the audio, and speech right before
-    the turn is a lead-in of its own.
+    the turn is a lead-in of its own. It cannot after a turn with estimated times:
+    where that turn ends is a guess.
     """
     previous_end = 0.0
+    previous_estimated = False
     unfound_words = 0
     for turn in transcript.turns:
         if turn.start is None or turn.end is None:
@@ -193,9 +195,10 @@ def _after_previous(transcript: Transcript) -> Iterator[tuple[Turn, float, bool]
             continue
         room = turn.start - previous_end
         unfound_fit = room >= unfound_words * SETTINGS.min_seconds_per_word
-        yield turn, previous_end, unfound_words == 0 or not unfound_fit
+        yield turn, previous_end, not previous_estimated and (unfound_words == 0 or not unfound_fit)
         assert turn.end is not None
         previous_end, unfound_words = turn.end, 0
+        previous_estimated = turn.status == TurnStatus.ESTIMATED
 
 
 def _bursts(envelope: Envelope, lo: float, hi: float) -> list[tuple[float, float]]:

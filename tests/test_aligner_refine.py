@@ -433,6 +433,28 @@ def test_a_lead_in_after_an_unfound_turn_too_long_for_the_gap_is_claimed() -> No
     assert after.confidence == 0.9
 
 
+def test_speech_after_a_turn_with_estimated_times_is_not_claimed() -> None:
+    """Where a turn with guessed times ends is itself a guess: the speech after it may be
+    its own last words, so the next turn does not take it and asks for a check."""
+    before = timed_turn(0, [("Good", 1.0, 1.5), ("luck.", 1.5, 2.0)])
+    before.status = TurnStatus.ESTIMATED
+    after = timed_turn(1, [("How", 4.0, 4.5), ("so?", 4.5, 5.0)])
+    after.confidence = 0.9
+    env = envelope_of(
+        (1.0, QUIET),
+        speechlike(1.0),
+        (1.3, QUIET),
+        speechlike(0.3, 1),
+        (0.4, QUIET),
+        speechlike(1.0, 3),
+        (1.0, QUIET),
+    )
+    heard = words(("Good", 1.0, 1.5), ("luck.", 1.5, 2.0), ("How", 4.0, 4.5), ("so?", 4.5, 5.0))
+    refine(Transcript(turns=[before, after]), env, heard, SpeechCheck(True))
+    assert after.start == 4.0
+    assert after.confidence == 0.4
+
+
 def test_silence_before_a_turn_that_follows_an_unfound_one_leaves_its_confidence() -> None:
     after = after_a_cut_turn((2.0, QUIET))
     assert after.confidence == 0.9
