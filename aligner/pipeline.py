@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,12 +167,15 @@ def _recognition(
         report("recognising", 1.0)
         return cached
     report("decoding", 0.0)
-    decoded = audio.decoded(lambda f: report("decoding", f))
+    # The model loads (a second of CPU) on the core the decoding leaves free.
+    with ThreadPoolExecutor(max_workers=1) as loader:
+        loading = loader.submit(load_model, model, cache_dir)
+        decoded = audio.decoded(lambda f: report("decoding", f))
+        whisper = loading.result()
     pcm, envelope = decoded.pcm, decoded.envelope
     if len(envelope.db) == 0 or float(np.max(envelope.db)) < SETTINGS.silent_db:
         raise AlignmentError(f"{audio_path.name}: the audio is silent")
     windows = plan_windows(envelope)
-    whisper = load_model(model, cache_dir)
     if language is not None and language not in whisper.supported_languages:
         known = ", ".join(sorted(whisper.supported_languages))
         raise AlignmentError(f"the model {model!r} does not know language {language!r} ({known})")

@@ -12,6 +12,7 @@ over all cores spends a third of its time synchronising threads.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from faster_whisper.tokenizer import Tokenizer
 
 MAX_TOKENS = 224
+# Log-mel frames per second of audio.
+FRAMES_PER_SECOND = 100
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,15 @@ def _unheard_tail(pcm: PcmFile, window: Window, heard: list[RecognisedWord]) -> 
     return Window(max(window.start, start - SETTINGS.window_lead_seconds), window.end)
 
 
+def _context_frames(seconds: float) -> int | None:
+    """How many frames the encoder hears for a window this long: a short one (a second
+    listen) is heard alone with a little silence after it, not padded to 30 s."""
+    padded = seconds + SETTINGS.short_window_padding_seconds
+    if seconds >= SETTINGS.short_window_seconds or padded >= SETTINGS.window_seconds:
+        return None
+    return 2 * math.ceil(padded * FRAMES_PER_SECOND / 2)
+
+
 def _recognise_batch(
     model: WhisperModel,
     tokenizer: Tokenizer,
@@ -176,9 +188,10 @@ def _recognise_batch(
     batch: Sequence[Window],
 ) -> list[list[RecognisedWord]]:
     features, frames = [], []
+    context = _context_frames(max(window.end - window.start for window in batch))
     for window in batch:
         audio = to_float32(pcm.span(window.start, window.end))
-        mel, length = whisper_api.features(model, audio)
+        mel, length = whisper_api.features(model, audio, context)
         frames.append(length)
         features.append(mel)
     encoder_output = whisper_api.encode(model, np.stack(features))

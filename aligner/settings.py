@@ -35,6 +35,11 @@ class AlignerSettings:
         (CTranslate2 on oneDNN) and nothing on an Intel one (on MKL), where it raised
         seed-full's peak resident size from 568 to 705 MiB, over the 600 MiB bar
         (benchmarks/PERF.md).
+      short_window_seconds, short_window_padding_seconds: a window shorter than this (a
+        second listen to an unheard tail) is heard alone with this much silence after
+        it, not padded to 30 s: the encoder's cost grows faster than its input (0.42 s
+        of CPU for 30 s, 0.17 s for 16 s). Less padding, or every window fitted, changed
+        what Whisper heard enough to cost turns (benchmarks/PERF.md).
       max_first_word_seconds: cross-attention lets a window's first word swallow the
         lead-in before it; its start is kept within this of its end.
       follow_up_rounds: Whisper often stops before a window's end; the unheard tail is
@@ -204,6 +209,8 @@ class AlignerSettings:
     silent_db: float = -55.0
 
     batch_size: int = 1
+    short_window_seconds: float = 10.0
+    short_window_padding_seconds: float = 12.0
     max_first_word_seconds: float = 0.6
     follow_up_rounds: int = 2
     follow_up_seconds: float = 3.0

@@ -48,13 +48,20 @@ def suppressed_tokens(tokenizer: Tokenizer) -> list[int]:
     return list(get_suppressed_tokens(tokenizer, [-1]))
 
 
-def features(model: WhisperModel, audio: np.ndarray) -> tuple[np.ndarray, int]:
-    """The 30-second log-mel input for float32 ``audio``, and how many frames hold audio."""
+def features(
+    model: WhisperModel, audio: np.ndarray, context_frames: int | None = None
+) -> tuple[np.ndarray, int]:
+    """The log-mel input for float32 ``audio``, and how many frames hold audio.
+
+    Whisper hears 30 s (3000 frames) at once; CTranslate2's encoder also takes
+    a shorter ``context_frames`` (even), which costs far less.
+    """
     from faster_whisper.audio import pad_or_trim
 
     mel = model.feature_extractor(audio)
-    frames = min(mel.shape[-1], model.feature_extractor.nb_max_frames)
-    return pad_or_trim(mel), frames
+    length = context_frames or model.feature_extractor.nb_max_frames
+    frames = min(mel.shape[-1], length)
+    return pad_or_trim(mel, length), frames
 
 
 def encode(model: WhisperModel, batch: np.ndarray) -> Any:

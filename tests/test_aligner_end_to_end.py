@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from podalign.aligner import AlignmentError, align_transcript, pipeline
+from podalign.aligner.settings import SETTINGS
 from podalign.audio import PcmFile, decode_to_file
 from podalign.transcripts import Transcript, TurnStatus, parse_transcript
 
@@ -252,6 +253,37 @@ def test_a_second_listen_finds_the_words_of_a_turn(dialogue_samples: PcmFile) ->
     assert all(m.is_matched for m in found)
     starts = [m.start for m in found]
     assert starts == sorted(starts) and 6.7 <= starts[0] and found[-1].end <= 12.4
+
+
+def test_a_short_window_is_encoded_short_and_hears_what_thirty_seconds_hear(
+    dialogue_samples: PcmFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from podalign.aligner import recognise as recognition
+    from podalign.aligner import whisper_api
+    from podalign.aligner.models import load_model
+    from podalign.aligner.windows import Window
+
+    shapes: list[tuple[int, ...]] = []
+    encode = whisper_api.encode
+    monkeypatch.setattr(
+        whisper_api,
+        "encode",
+        lambda model, batch: shapes.append(batch.shape) or encode(model, batch),
+    )
+    window = [Window(6.8, 12.3)]
+    short = recognition.recognise(load_model("tiny.en"), dialogue_samples, window)
+    monkeypatch.setattr(recognition, "SETTINGS", replace(SETTINGS, short_window_seconds=0.0))
+    padded = recognition.recognise(load_model("tiny.en"), dialogue_samples, window)
+
+    assert [shape[-1] for shape in shapes] == [
+        round((5.5 + SETTINGS.short_window_padding_seconds) * 100),
+        3000,
+    ]
+    assert [w.text for w in short] == [w.text for w in padded]
+    said = [(a, b) for a, b in zip(short, padded, strict=True) if a.text.isalnum()]
+    assert len(said) == 13 and all(abs(a.start - b.start) < 0.1 for a, b in said)
 
 
 THANKS = "Right, thank you very much for that.".split()

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from podalign.aligner.recognise import RecognisedWord, _heard_again, _to_hear_again
+from podalign.aligner.recognise import (
+    RecognisedWord,
+    _context_frames,
+    _heard_again,
+    _to_hear_again,
+)
+from podalign.aligner.settings import SETTINGS
 from podalign.aligner.windows import Window
 from podalign.audio import SAMPLE_RATE, PcmFile, decode_to_file
 
@@ -69,3 +75,11 @@ def test_a_second_listen_replaces_the_first_over_what_it_heard() -> None:
     # A first-listen word stretched into the re-heard stretch ends where it begins.
     stretched = [word("to", 1.0, 9.0), *first[1:]]
     assert _heard_again(stretched, Window(1.4, 24.0), again)[0] == word("to", 1.0, 1.5)
+
+
+def test_a_short_window_is_heard_alone_with_padding_and_a_long_one_in_thirty_seconds() -> None:
+    padding = SETTINGS.short_window_padding_seconds
+    assert _context_frames(4.0) == round((4.0 + padding) * 100)
+    assert _context_frames(4.005) == _context_frames(4.0) + 2  # rounded up to even
+    assert _context_frames(SETTINGS.short_window_seconds) is None
+    assert _context_frames(29.5) is None
