@@ -389,23 +389,34 @@ def test_no_burst_or_a_choice_of_bursts_places_nothing(middle) -> None:
     assert reply.status == TurnStatus.NOT_FOUND and reply.start is None
 
 
-def after_a_cut_turn(*middle: tuple[float, float | np.ndarray]) -> Turn:
-    """A found turn ending at 2.0 s, a long unfound turn (cut from the audio) and a found
-    turn from 4.0 s with confidence 0.9, refined over ``middle`` between 2.0 and 4.0 s."""
+def after_a_cut_turn(
+    *middle: tuple[float, float | np.ndarray],
+    cut_words: int = 5,
+    before_status: TurnStatus = TurnStatus.ALIGNED,
+) -> Turn:
+    """A found turn ending at 2.0 s, an unfound turn of ``cut_words`` words (cut from the
+    audio; none for no such turn) and a found turn from 4.0 s with confidence 0.9,
+    refined over ``middle`` between 2.0 and 4.0 s."""
     before = timed_turn(0, [("So", 1.0, 1.5), ("yes.", 1.5, 2.0)])
-    cut = timed_turn(1, [(w, None, None) for w in "this whole answer was cut".split()])
+    cut = timed_turn(1, [(f"word{n}", None, None) for n in range(cut_words)])
     after = timed_turn(2, [("How", 4.0, 4.5), ("so?", 4.5, 5.0)])
     before.confidence = after.confidence = 0.9
+    before.status = before_status
     env = envelope_of((1.0, QUIET), speechlike(1.0), *middle, speechlike(1.0, 3), (1.0, QUIET))
     heard = words(("So", 1.0, 1.5), ("yes.", 1.5, 2.0), ("How", 4.0, 4.5), ("so?", 4.5, 5.0))
-    refine(Transcript(turns=[before, cut, after]), env, heard, SpeechCheck(True))
+    turns = [before, cut, after] if cut_words else [before, after]
+    refine(Transcript(turns=turns), env, heard, SpeechCheck(True))
     return after
 
 
+# An "um" the transcript left out, 0.5 s before the turn from 4.0 s.
+UM_BEFORE = ((1.3, QUIET), speechlike(0.3, 1), (0.4, QUIET))
+
+
 def test_speech_left_before_a_turn_that_follows_an_unfound_one_asks_for_a_check() -> None:
-    """An "um" the transcript left out, 0.5 s before the turn: after an unfound turn it is
-    not claimed (it may be that turn), so the turn's start is in doubt by that much."""
-    after = after_a_cut_turn((1.3, QUIET), speechlike(0.3, 1), (0.4, QUIET))
+    """After an unfound turn that could be there, the "um" is not claimed (it may be that
+    turn), so the turn's start is in doubt by that much."""
+    after = after_a_cut_turn(*UM_BEFORE)
     assert after.start == 4.0
     assert after.confidence == 0.4
 
@@ -413,21 +424,7 @@ def test_speech_left_before_a_turn_that_follows_an_unfound_one_asks_for_a_check(
 def test_a_lead_in_after_an_unfound_turn_too_long_for_the_gap_is_claimed() -> None:
     """The unfound turn cannot fit in the 2 s between its neighbours at any pace, so it
     was cut from the audio: the "um" before the next turn is that turn's own."""
-    before = timed_turn(0, [("So", 1.0, 1.5), ("yes.", 1.5, 2.0)])
-    cut = timed_turn(1, [(f"word{n}", None, None) for n in range(40)])
-    after = timed_turn(2, [("How", 4.0, 4.5), ("so?", 4.5, 5.0)])
-    after.confidence = 0.9
-    env = envelope_of(
-        (1.0, QUIET),
-        speechlike(1.0),
-        (1.3, QUIET),
-        speechlike(0.3, 1),
-        (0.4, QUIET),
-        speechlike(1.0, 3),
-        (1.0, QUIET),
-    )
-    heard = words(("So", 1.0, 1.5), ("yes.", 1.5, 2.0), ("How", 4.0, 4.5), ("so?", 4.5, 5.0))
-    refine(Transcript(turns=[before, cut, after]), env, heard, SpeechCheck(True))
+    after = after_a_cut_turn(*UM_BEFORE, cut_words=40)
     assert after.start == pytest.approx(3.3, abs=0.011)
     assert after.words[0].start == pytest.approx(4.0, abs=0.011)
     assert after.confidence == 0.9
@@ -436,21 +433,7 @@ def test_a_lead_in_after_an_unfound_turn_too_long_for_the_gap_is_claimed() -> No
 def test_speech_after_a_turn_with_estimated_times_is_not_claimed() -> None:
     """Where a turn with guessed times ends is itself a guess: the speech after it may be
     its own last words, so the next turn does not take it and asks for a check."""
-    before = timed_turn(0, [("Good", 1.0, 1.5), ("luck.", 1.5, 2.0)])
-    before.status = TurnStatus.ESTIMATED
-    after = timed_turn(1, [("How", 4.0, 4.5), ("so?", 4.5, 5.0)])
-    after.confidence = 0.9
-    env = envelope_of(
-        (1.0, QUIET),
-        speechlike(1.0),
-        (1.3, QUIET),
-        speechlike(0.3, 1),
-        (0.4, QUIET),
-        speechlike(1.0, 3),
-        (1.0, QUIET),
-    )
-    heard = words(("Good", 1.0, 1.5), ("luck.", 1.5, 2.0), ("How", 4.0, 4.5), ("so?", 4.5, 5.0))
-    refine(Transcript(turns=[before, after]), env, heard, SpeechCheck(True))
+    after = after_a_cut_turn(*UM_BEFORE, cut_words=0, before_status=TurnStatus.ESTIMATED)
     assert after.start == 4.0
     assert after.confidence == 0.4
 
