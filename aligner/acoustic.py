@@ -38,8 +38,22 @@ CHUNK_SIZE = 4
 PR_SET_PDEATHSIG = 1
 # Entries the aligner may put between words: silence and breath or lip noise.
 FILLER_ENTRIES = ("<sil>", "<s>", "</s>", "[NOISE]", "[SPEECH]")
-# The decoders tried in turn, by how many frames each steps over (pocketsphinx's ds).
-FRAME_STEPS = (2, 1)
+
+
+@dataclass(frozen=True)
+class Search:
+    """A pocketsphinx decoder's settings: how many frames it steps over (ds), and how
+    unlikely a path it keeps (beam and pbeam for states and phones, wbeam for words)."""
+
+    frame_step: int
+    beam: float = 1e-48
+    word_beam: float = 7e-29
+
+
+# The searches tried in turn. Frames taken in pairs halve the work and place words as well
+# on speech, but find no path more often on fast speech; there every frame is looked at
+# again, and paths pocketsphinx's default beams prune in noise are kept.
+SEARCHES = (Search(2), Search(1, beam=1e-80, word_beam=1e-60))
 
 
 @dataclass(frozen=True)
@@ -76,35 +90,40 @@ class AcousticAligner:
     """One pocketsphinx decoder with the bundled US English model, grammar set per stretch."""
 
     def __init__(self) -> None:
-        self._decoders: dict[int, Decoder] = {}
+        self._decoders: dict[Search, Decoder] = {}
 
     def align(self, audio: np.ndarray, start: float, words: Sequence[str]) -> Alignment | None:
         """Times for ``words`` said in the int16 ``audio`` that begins at ``start`` seconds.
 
         None when the words cannot all be found in the audio.
         """
-        # Frames taken in pairs halve the work and place words as well on speech, but find
-        # no path more often on fast speech; there every frame is looked at again.
-        for frame_step in FRAME_STEPS:
-            placed = self._align(self._decoder(frame_step), audio, start, words)
+        for search in SEARCHES:
+            placed = self._align(self._decoder(search), audio, start, words)
             if placed is not None:
                 return placed
         return None
 
-    def _decoder(self, frame_step: int) -> Decoder:
-        """The decoder that looks at every ``frame_step``-th frame, made on first use.
+    def _decoder(self, search: Search) -> Decoder:
+        """The decoder for ``search``, made on first use.
 
         Each one loads the acoustic model and the dictionary (0.2 s); a cached
         realignment that aligns a few edited pieces may never need the second.
         """
-        if frame_step not in self._decoders:
+        if search not in self._decoders:
             from pocketsphinx import Decoder
 
             # No language model: each stretch gets a grammar of exactly its words.
-            self._decoders[frame_step] = Decoder(
-                samprate=SAMPLE_RATE, lm=None, bestpath=False, ds=frame_step, logfn=os.devnull
+            self._decoders[search] = Decoder(
+                samprate=SAMPLE_RATE,
+                lm=None,
+                bestpath=False,
+                ds=search.frame_step,
+                beam=search.beam,
+                pbeam=search.beam,
+                wbeam=search.word_beam,
+                logfn=os.devnull,
             )
-        return self._decoders[frame_step]
+        return self._decoders[search]
 
     def _align(
         self, decoder: Decoder, audio: np.ndarray, start: float, words: Sequence[str]

@@ -129,8 +129,8 @@ def _boundaries(transcript: Transcript) -> list[Boundary]:
     for before, after in zip(timed, timed[1:], strict=False):
         missing = tuple(t for t in turns[before + 1 : after] if spoken_words(t))
         tokens = sum(len(normalise_word(w.text)) for t in missing for w in spoken_words(t))
-        tail = _tail(spoken_words(turns[before]))
-        head = _head(spoken_words(turns[after]))
+        tail = _tail(spoken_words(turns[before]), turns[before].status)
+        head = _head(spoken_words(turns[after]), turns[after].status)
         gap = _start(head[0]) - _end(tail[-1])
         if tokens > SETTINGS.short_turn_tokens and gap < (
             sum(len(spoken_words(t)) for t in missing) * SETTINGS.min_seconds_per_word
@@ -146,8 +146,13 @@ def _boundaries(transcript: Transcript) -> list[Boundary]:
     return found
 
 
-def _tail(words: list[Word]) -> list[Word]:
-    """A turn's last sentence, or its last words: at least and at most a few."""
+def _tail(words: list[Word], status: TurnStatus) -> list[Word]:
+    """A turn's last sentence, or its last words: at least and at most a few. All of the
+    few for a turn with estimated times: where its last sentence begins is a guess, and a
+    stretch that begins inside the sentence before lets the aligner stretch the first word
+    over it."""
+    if status == TurnStatus.ESTIMATED:
+        return words[-SETTINGS.boundary_max_words :]
     start = len(words) - 1
     while start > 0 and (
         len(words) - start < SETTINGS.boundary_min_words or not _ends_sentence(words[start - 1])
@@ -156,8 +161,11 @@ def _tail(words: list[Word]) -> list[Word]:
     return words[max(start, len(words) - SETTINGS.boundary_max_words) :]
 
 
-def _head(words: list[Word]) -> list[Word]:
-    """A turn's first sentence, or its first words: at least and at most a few."""
+def _head(words: list[Word], status: TurnStatus) -> list[Word]:
+    """A turn's first sentence, or its first words: at least and at most a few (all of the
+    few for a turn with estimated times)."""
+    if status == TurnStatus.ESTIMATED:
+        return words[: SETTINGS.boundary_max_words]
     end = 1
     while end < len(words) and (
         end < SETTINGS.boundary_min_words or not _ends_sentence(words[end - 1])

@@ -293,20 +293,29 @@ def _burst_end(envelope: Envelope, start: float, limit: float) -> float:
     return limit
 
 
-def _foreign_tokens(heard: Sequence[RecognisedWord], turn: Turn) -> int:
-    """Tokens heard before a turn that are neither a filler, a lead-in nor its first word."""
-    tokens = [t for w in heard for t in normalise_word(w.text) if t not in FILLERS]
+def _foreign_words(heard: Sequence[RecognisedWord], turn: Turn) -> int:
+    """Words heard before a turn that are neither a filler, a lead-in nor its first word.
+
+    Counted by heard word, not by token: a misheard "um" is "I'm", one word of two tokens.
+    """
+    tokens = [
+        (t, at) for at, w in enumerate(heard) for t in normalise_word(w.text) if t not in FILLERS
+    ]
     first = next((normalise_word(w.text) for w in turn.words if w.spoken), ())
-    foreign = 0
+    foreign: set[int] = set()
     at = 0
     while at < len(tokens):
-        phrase = next((p for p in LEAD_INS if tuple(tokens[at : at + len(p)]) == p), None)
+        phrase = next(
+            (p for p in LEAD_INS if tuple(t for t, _ in tokens[at : at + len(p)]) == p), None
+        )
         if phrase is not None:
             at += len(phrase)
             continue
-        foreign += tokens[at] not in first
+        token, word = tokens[at]
+        if token not in first:
+            foreign.add(word)
         at += 1
-    return foreign
+    return len(foreign)
 
 
 def _claimed_speech(
@@ -321,7 +330,7 @@ def _claimed_speech(
     assert turn.start is not None
     for onset in _claimable_onsets(envelope, previous_end, turn.start):
         lo, hi = bisect.bisect_left(starts, onset), bisect.bisect_left(starts, turn.start - 0.05)
-        if _foreign_tokens(heard[lo:hi], turn) > SETTINGS.claim_max_foreign_words:
+        if _foreign_words(heard[lo:hi], turn) > SETTINGS.claim_max_foreign_words:
             continue
         # Whether the first burst of the claimed sound is speech: a filler ("um") and the
         # pause after it are mostly silence, a jingle is sound throughout.

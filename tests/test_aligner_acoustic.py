@@ -12,7 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from podalign.aligner.acoustic import AcousticAligner, AcousticPool, AcousticWord, Stretch
+from podalign.aligner.acoustic import (
+    AcousticAligner,
+    AcousticPool,
+    AcousticWord,
+    Search,
+    Stretch,
+)
 from podalign.aligner.precise import sharpen_words
 from podalign.aligner.settings import SETTINGS
 from podalign.audio import PcmFile, decode_to_file
@@ -48,6 +54,31 @@ def test_a_turn_aligns_onto_its_burst_of_speech(pcm, dialogue) -> None:
     assert abs(placed[-1].end - offset) <= 2 * ONSET_TOLERANCE
     starts = [p.start for p in placed]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+def test_a_turn_under_another_voice_is_found_by_the_wider_search(pcm, dialogue) -> None:
+    """The other two turns played under Bob's at half his level: pocketsphinx's default
+    beams prune every path through it, at either frame step; the last search keeps them
+    and places his words about where it does without the babble."""
+    import numpy as np
+
+    onset, offset = speech_bursts(DIALOGUE)[1]
+    words = [w.text for w in dialogue.turns[1].words]
+    start = onset - 0.4
+    voice = pcm.span(start, offset + 0.4).astype(np.float32)
+    others = np.concatenate([pcm.span(a, b) for a, b in speech_bursts(DIALOGUE)[::2]])
+    babble = np.resize(others.astype(np.float32), voice.shape)
+    mixed = np.clip(voice + 0.5 * babble, -32768, 32767).astype(np.int16)
+    aligner = AcousticAligner()
+
+    for search in (Search(2), Search(1)):
+        assert aligner._align(aligner._decoder(search), mixed, start, words) is None
+    placed = aligner.align(mixed, start, words)
+    clean = aligner.align(pcm.span(start, offset + 0.4), start, words)
+
+    assert placed is not None and clean is not None
+    moved = sorted(abs(a.start - b.start) for a, b in zip(placed, clean, strict=True) if a and b)
+    assert moved[len(moved) // 2] <= 0.05
 
 
 def test_a_word_cut_by_the_stretch_edge_is_marked_as_pinned_there(pcm, dialogue) -> None:

@@ -94,6 +94,20 @@ def test_squeezed_words_and_the_reply_on_them_are_split_again_over_both_turns() 
     assert "moved the start 1.30 s" in steps[-1]["why"]
 
 
+def test_a_turn_with_estimated_times_is_re_examined_with_its_sentence_before() -> None:
+    """Where an estimated turn's last sentence begins is a guess: the stretch starts with
+    the sentence before, so its first word is not stretched over that sentence."""
+    transcript = _timed(*SQUEEZED)
+    dana, _ = transcript.turns
+    dana.status = TurnStatus.ESTIMATED
+    align, asked = _answering()
+
+    reexamine_boundaries(transcript, 60.0, align)
+
+    assert asked[0].words[:4] == ("Thanks", "for", "calling.", "Good")
+    assert asked[0].start == 10.0 - SETTINGS.acoustic_margin_seconds
+
+
 def test_a_start_moved_less_than_a_word_or_two_keeps_its_confidence() -> None:
     transcript = _timed(*SQUEEZED)
     dana, marcus = transcript.turns
