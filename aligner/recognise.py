@@ -173,10 +173,11 @@ def _unheard_tail(pcm: PcmFile, window: Window, heard: list[RecognisedWord]) -> 
 def _context_frames(seconds: float) -> int | None:
     """How many frames the encoder hears for a window this long: a short one (a second
     listen) is heard alone with a little silence after it, not padded to 30 s."""
-    padded = seconds + SETTINGS.short_window_padding_seconds
+    step = SETTINGS.short_window_step_seconds
+    padded = step * math.ceil((seconds + SETTINGS.short_window_padding_seconds) / step)
     if seconds >= SETTINGS.short_window_seconds or padded >= SETTINGS.window_seconds:
         return None
-    return 2 * math.ceil(padded * FRAMES_PER_SECOND / 2)
+    return round(padded * FRAMES_PER_SECOND)
 
 
 def _recognise_batch(

@@ -40,6 +40,9 @@ class AlignerSettings:
         it, not padded to 30 s: the encoder's cost grows faster than its input (0.42 s
         of CPU for 30 s, 0.17 s for 16 s). Less padding, or every window fitted, changed
         what Whisper heard enough to cost turns (benchmarks/PERF.md).
+      short_window_step_seconds: such a context is a whole number of these: CTranslate2
+        keeps about 1.4 MB for every input length it has seen, and one per second
+        listen raised the 3-hour case's peak from 583 to 705 MiB.
       max_first_word_seconds: cross-attention lets a window's first word swallow the
         lead-in before it; its start is kept within this of its end.
       follow_up_rounds: Whisper often stops before a window's end; the unheard tail is
@@ -211,6 +214,7 @@ class AlignerSettings:
     batch_size: int = 1
     short_window_seconds: float = 10.0
     short_window_padding_seconds: float = 12.0
+    short_window_step_seconds: float = 5.0
     max_first_word_seconds: float = 0.6
     follow_up_rounds: int = 2
     follow_up_seconds: float = 3.0

@@ -78,8 +78,13 @@ def test_a_second_listen_replaces_the_first_over_what_it_heard() -> None:
 
 
 def test_a_short_window_is_heard_alone_with_padding_and_a_long_one_in_thirty_seconds() -> None:
-    padding = SETTINGS.short_window_padding_seconds
-    assert _context_frames(4.0) == round((4.0 + padding) * 100)
-    assert _context_frames(4.005) == _context_frames(4.0) + 2  # rounded up to even
+    padding, step = SETTINGS.short_window_padding_seconds, SETTINGS.short_window_step_seconds
+    contexts = {_context_frames(seconds / 10) for seconds in range(5, 100)}
+    # A few lengths only: each new one costs CTranslate2 memory it keeps.
+    assert len(contexts) <= 1 + SETTINGS.short_window_seconds // step
+    for seconds in (0.5, 4.0, 4.005, 9.9):
+        frames = _context_frames(seconds)
+        assert frames is not None and frames % round(step * 100) == 0
+        assert (seconds + padding) * 100 <= frames < (seconds + padding + step) * 100
     assert _context_frames(SETTINGS.short_window_seconds) is None
     assert _context_frames(29.5) is None
