@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from podalign.aligner import whisper_api
+from podalign.aligner.models import release_free_memory
 from podalign.aligner.settings import SETTINGS
 from podalign.aligner.speech import speech_share
 from podalign.aligner.whisper_api import make_tokenizer
@@ -146,6 +147,7 @@ def _in_parallel(
     def run(batch: Sequence[Window]) -> list[list[RecognisedWord]]:
         nonlocal done
         heard = listen(batch)
+        release_free_memory()
         with lock:
             done += len(batch)
             if progress:
