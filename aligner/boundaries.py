@@ -275,20 +275,20 @@ def _apply(boundary: Boundary, alignment: Alignment | None, why: str) -> bool:
     words = boundary.words()
     if alignment is None or any(place is None for place in alignment):
         return False
-    times = [
+    aligned = [
         _edges(word, place, first=at == 0, last=at == len(words) - 1)
         for at, (word, place) in enumerate(zip(words, alignment, strict=True))
         if place is not None
     ]
+    choices = [aligned]
     if not _head_in_doubt(boundary):
-        # Nothing was wrong with the later turn's start: only the earlier one's end moves.
-        times[len(words) - len(boundary.head) :] = [(_start(w), _end(w)) for w in boundary.head]
-    retimed = {id(w): Word(w.text, start=s, end=e) for w, (s, e) in zip(words, times, strict=True)}
-    by_turn = [
-        [retimed[id(w)] for w in part]
-        for part in (boundary.tail, *map(spoken_words, boundary.missing), boundary.head)
-    ]
-    if _impossible(by_turn, shortest_run=1) is not None:
+        # Nothing was wrong with the later turn's start: only the earlier one's end moves,
+        # unless the later start then falls inside it (the earlier turn's times were a
+        # guess), and the aligner's own split of both is possible.
+        kept = [(_start(w), _end(w)) for w in boundary.head]
+        choices.insert(0, aligned[: len(words) - len(boundary.head)] + kept)
+    times = next((t for t in choices if _possible(boundary, t)), None)
+    if times is None:
         return False
     was = _start(spoken_words(boundary.after)[0])
     for word, (start, end) in zip(words, times, strict=True):
@@ -322,6 +322,20 @@ def _apply(boundary: Boundary, alignment: Alignment | None, why: str) -> bool:
         " other over both their windows",
     )
     return True
+
+
+def _possible(boundary: Boundary, times: list[tuple[float, float]]) -> bool:
+    """Whether the boundary's words at ``times`` (in the order of ``Boundary.words``) are
+    possible for speakers to say."""
+    retimed = {
+        id(w): Word(w.text, start=s, end=e)
+        for w, (s, e) in zip(boundary.words(), times, strict=True)
+    }
+    by_turn = [
+        [retimed[id(w)] for w in part]
+        for part in (boundary.tail, *map(spoken_words, boundary.missing), boundary.head)
+    ]
+    return _impossible(by_turn, shortest_run=1) is None
 
 
 def _edges(word: Word, place: AcousticWord, first: bool, last: bool) -> tuple[float, float]:

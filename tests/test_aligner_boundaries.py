@@ -108,6 +108,27 @@ def test_a_turn_with_estimated_times_is_re_examined_with_its_sentence_before() -
     assert asked[0].start == 10.0 - SETTINGS.acoustic_margin_seconds
 
 
+def test_a_sound_later_start_moves_when_the_estimated_turn_before_ends_after_it() -> None:
+    """Marcus's opening looks possible, so only Dana's end would move; but her guessed
+    times put "Good luck with them." 0.7 s early, and the aligner's end for her falls
+    after his old start. The aligner's split of both is possible: it is taken."""
+    transcript = _timed(
+        SQUEEZED[0],
+        [(10.0, 10.3), (10.3, 10.5), (10.5, 11.0), (11.1, 11.2), (11.2, 11.3), (11.3, 11.4)]
+        + [(11.4, 11.5), (11.5, 11.6), (11.7, 12.0), (13.0, 13.1), (13.1, 13.3), (13.3, 13.8)],
+    )
+    dana, marcus = transcript.turns
+    dana.status = TurnStatus.ESTIMATED
+    align, _ = _answering(
+        [(10.0, 10.3), (10.3, 10.5), (10.5, 11.0), (11.5, 11.7), (11.7, 11.9), (11.9, 12.1)]
+        + [(12.1, 12.5), (12.8, 12.9), (12.9, 13.0), (13.0, 13.1), (13.1, 13.3), (13.3, 13.8)]
+    )
+
+    reexamine_boundaries(transcript, 60.0, align)
+
+    assert dana.end == 12.5 and marcus.start == 12.8
+
+
 def test_a_start_moved_less_than_a_word_or_two_keeps_its_confidence() -> None:
     transcript = _timed(*SQUEEZED)
     dana, marcus = transcript.turns
