@@ -51,9 +51,11 @@ def reexamine_boundaries(transcript: Transcript, duration: float, align: Aligner
 
     Doubtful boundaries are aligned together, in rounds: one that shares a turn
     with a boundary moved in the same round is looked at again in the next,
-    with that turn's new times.
+    with that turn's new times, and so is one that found no possible split
+    where a neighbouring boundary has since moved one of its turns.
     """
     examined: set[int] = set()
+    unsettled: dict[int, Boundary] = {}
     for _ in range(SETTINGS.boundary_rounds):
         boundaries = [
             (b, why)
@@ -61,7 +63,7 @@ def reexamine_boundaries(transcript: Transcript, duration: float, align: Aligner
             if id(b.after) not in examined and (why := _doubt(b)) is not None
         ]
         if not boundaries:
-            return
+            break
         alignments = align([_stretch(b.words(), duration) for b, _ in boundaries])
         moved: set[int] = set()
         for (boundary, why), alignment in zip(boundaries, alignments, strict=True):
@@ -69,9 +71,17 @@ def reexamine_boundaries(transcript: Transcript, duration: float, align: Aligner
                 continue
             examined.add(id(boundary.after))
             if _apply(boundary, alignment, why):
-                moved.add(id(boundary.after))
+                moved.update((id(boundary.before), id(boundary.after)))
+                unsettled.pop(id(boundary.after), None)
             else:
-                _warn_if_impossible(boundary)
+                unsettled[id(boundary.after)] = boundary
+        examined -= {
+            key
+            for key, boundary in unsettled.items()
+            if {id(boundary.before), id(boundary.after)} & moved
+        }
+    for boundary in unsettled.values():
+        _warn_if_impossible(boundary)
 
 
 def pull_stretched_openings(transcript: Transcript) -> None:

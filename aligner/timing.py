@@ -213,7 +213,9 @@ def _drop_crowding_matches(slots: list[_WordSlot]) -> None:
     same word heard seconds away, where the speaker says it again: the words
     between it and its neighbouring match are then squeezed into no time. Such
     a match sits alone, far from the match on its other side, and without it
-    the words fit: it is dropped, and the stretch is listened to again.
+    the words fit: it is dropped, and the stretch is listened to again. The
+    same holds across turns: a short question's "So" paired with the "so" in
+    the middle of the answer squeezes the answer's opening words.
     """
     changed = True
     while changed:
@@ -222,7 +224,7 @@ def _drop_crowding_matches(slots: list[_WordSlot]) -> None:
         for before, after in zip(matched, matched[1:], strict=False):
             a, b = slots[before], slots[after]
             crowded = b.span[0] - a.span[1] < (after - before - 1) * SETTINGS.min_seconds_per_word
-            if after - before == 1 or a.turn != b.turn or not crowded:
+            if after - before == 1 or not crowded:
                 continue
             lone = _lone_match(slots, matched, before, -1) or _lone_match(slots, matched, after, 1)
             if lone is not None:
@@ -250,8 +252,6 @@ def _lone_match(slots: list[_WordSlot], matched: list[int], at: int, away: int) 
         return None
     far, near = matched[position + away], matched[position - away]
     slot, other = slots[at], slots[far]
-    if other.turn != slot.turn:
-        return None
     lo, hi = sorted((far, near))
     room = slots[hi].span[0] - slots[lo].span[1]
     gap = abs(slot.span[0] - other.span[0])

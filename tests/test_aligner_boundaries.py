@@ -227,6 +227,41 @@ def test_a_short_reply_whisper_missed_is_placed_between_its_neighbours() -> None
     assert june.end == 121.3 and again.start == 122.4
 
 
+def test_a_boundary_with_no_split_is_tried_again_once_its_neighbour_moved_the_turn() -> None:
+    """Marcus's guessed times end before he really stops, so his boundary with Dana finds
+    no path in a stretch cut there; his boundary with Lee moves his last words onto the
+    speech, and with those times the first boundary is tried again and found. No check
+    is asked for: the failure was only the guessed end."""
+    text = b"Dana: Thanks for calling.\n\nMarcus: You know, we get calls.\n\nLee: Right. See you.\n"
+    times: Times = [(10.0, 10.4), (10.4, 10.6), (10.6, 11.2)]
+    times += [(11.4, 11.6), (11.6, 11.8), (11.8, 12.0), (12.0, 12.2), (12.2, 12.4)]
+    times += [(12.5, 12.8), (14.5, 14.8), (14.8, 15.2)]
+    transcript = _timed(text, times)
+    dana, marcus, lee = transcript.turns
+    marcus.status = TurnStatus.ESTIMATED
+    marcus_heard = [(11.5, 11.8), (11.8, 12.1), (12.2, 12.4), (12.4, 12.9), (13.0, 13.6)]
+    answers = iter(
+        [
+            None,
+            [*marcus_heard, (14.0, 14.3), (14.5, 14.8), (14.8, 15.2)],
+            [(10.0, 10.4), (10.4, 10.6), (10.6, 11.1), *marcus_heard],
+        ]
+    )
+    asked: list[Stretch] = []
+
+    def align(stretches: Sequence[Stretch]) -> list[Alignment | None]:
+        asked.extend(stretches)
+        placed = [next(answers) for _ in stretches]
+        return [p and [AcousticWord(s, e, 0.9, True, True) for s, e in p] for p in placed]
+
+    reexamine_boundaries(transcript, 60.0, align)
+
+    assert [s.words[0] for s in asked] == ["Thanks", "You", "Thanks"]
+    assert asked[2].end == 13.6 + SETTINGS.acoustic_margin_seconds
+    assert (dana.end, marcus.start, marcus.end, lee.start) == (11.1, 11.5, 13.6, 14.0)
+    assert marcus.confidence == 0.9
+
+
 def test_possible_boundaries_are_left_alone() -> None:
     text = b"Ann: We are done here.\n\nBo: Oh, that is good.\n"
     times: Times = [

@@ -369,3 +369,27 @@ def test_a_match_close_to_its_other_neighbour_is_kept_though_words_are_crowded()
     time_transcript(t, heard, DURATION, rescue=None)
 
     assert word(t, 0, "the").start == 8.3
+
+
+def test_a_lone_turn_opening_crowding_the_next_turn_is_dropped_and_listened_to_again() -> None:
+    """Whisper skipped from "check first." at 3 s to 20 s, where it heard "so both sides":
+    the "So" that opens the short question paired there, squeezing the answer's first
+    eleven words into the 0.3 s before "both". Without that match, the question and the
+    answer's opening are listened to again together, back to the words before."""
+    t = make_transcript(
+        "Ann: It is the correct thing to check first.",
+        "Bob: So what was it?",
+        "Ann: A certificate. We talk to the card networks over TLS, so both sides present.",
+    )
+    heard = spoken("It is the correct thing to check first.", 1.0)
+    heard += spoken("So both sides present.", 20.0)
+    question = {"So": (4.0, 4.2), "what": (4.25, 4.4), "was": (4.45, 4.6), "it?": (4.65, 4.8)}
+    rescuer = StubRescuer(question)
+
+    time_transcript(t, heard, DURATION, rescue=rescuer)
+
+    [(start, end, words)] = rescuer.calls
+    assert words[:5] == ["So", "what", "was", "it?", "A"]
+    assert start == 3.35 and end == 20.3
+    assert (t.turns[1].start, t.turns[1].status) == (4.0, TurnStatus.ALIGNED)
+    assert_monotonic(t)
