@@ -181,23 +181,26 @@ def _after_previous(transcript: Transcript) -> Iterator[tuple[Turn, float, bool]
     """Each timed turn, with where the timed turn before it ends and whether the speech
     between them can only be its own (read after the caller is done with the turn).
 
-    It can when no turn between them went unfound, or when the unfound ones could not
-    fit in the gap at any pace: they were cut from the audio, and speech right before
-    the turn is a lead-in of its own. It cannot after a turn with estimated times:
-    where that turn ends is a guess.
+    It can when no turn between them went unfound, or when none of the unfound ones
+    could fit in the gap at any pace: they were cut from the audio, and speech right
+    before the turn is a lead-in of its own. One short unfound turn that fits is
+    enough to doubt it, even beside a long one that was cut ("Ari, you want to
+    start?" after a cut turn is not a lead-in of the reply). It cannot after a turn
+    with estimated times: where that turn ends is a guess.
     """
     previous_end = 0.0
     previous_estimated = False
-    unfound_words = 0
+    unfound: list[int] = []
     for turn in transcript.turns:
         if turn.start is None or turn.end is None:
-            unfound_words += sum(w.spoken for w in turn.words)
+            if words := sum(w.spoken for w in turn.words):
+                unfound.append(words)
             continue
         room = turn.start - previous_end
-        unfound_fit = room >= unfound_words * SETTINGS.min_seconds_per_word
-        yield turn, previous_end, not previous_estimated and (unfound_words == 0 or not unfound_fit)
+        one_fits = bool(unfound) and room >= min(unfound) * SETTINGS.min_seconds_per_word
+        yield turn, previous_end, not previous_estimated and not one_fits
         assert turn.end is not None
-        previous_end, unfound_words = turn.end, 0
+        previous_end, unfound = turn.end, []
         previous_estimated = turn.status == TurnStatus.ESTIMATED
 
 

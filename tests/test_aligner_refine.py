@@ -394,18 +394,21 @@ def after_a_cut_turn(
     *middle: tuple[float, float | np.ndarray],
     cut_words: int = 5,
     before_status: TurnStatus = TurnStatus.ALIGNED,
+    then_unfound_words: int = 0,
 ) -> Turn:
     """A found turn ending at 2.0 s, an unfound turn of ``cut_words`` words (cut from the
-    audio; none for no such turn) and a found turn from 4.0 s with confidence 0.9,
-    refined over ``middle`` between 2.0 and 4.0 s."""
+    audio; none for no such turn), another of ``then_unfound_words`` (none for 0) and a
+    found turn from 4.0 s with confidence 0.9, refined over ``middle`` between 2.0 and
+    4.0 s."""
     before = timed_turn(0, [("So", 1.0, 1.5), ("yes.", 1.5, 2.0)])
     cut = timed_turn(1, [(f"word{n}", None, None) for n in range(cut_words)])
-    after = timed_turn(2, [("How", 4.0, 4.5), ("so?", 4.5, 5.0)])
+    unfound = timed_turn(2, [(f"other{n}", None, None) for n in range(then_unfound_words)])
+    after = timed_turn(3, [("How", 4.0, 4.5), ("so?", 4.5, 5.0)])
     before.confidence = after.confidence = 0.9
     before.status = before_status
     env = envelope_of((1.0, QUIET), speechlike(1.0), *middle, speechlike(1.0, 3), (1.0, QUIET))
     heard = words(("So", 1.0, 1.5), ("yes.", 1.5, 2.0), ("How", 4.0, 4.5), ("so?", 4.5, 5.0))
-    turns = [before, cut, after] if cut_words else [before, after]
+    turns = [before, *(t for t in (cut, unfound) if t.words), after]
     refine(Transcript(turns=turns), env, heard, SpeechCheck(True))
     return after
 
@@ -429,6 +432,14 @@ def test_a_lead_in_after_an_unfound_turn_too_long_for_the_gap_is_claimed() -> No
     assert after.start == pytest.approx(3.3, abs=0.011)
     assert after.words[0].start == pytest.approx(4.0, abs=0.011)
     assert after.confidence == 0.9
+
+
+def test_a_short_unfound_turn_after_a_cut_one_keeps_the_speech_from_being_claimed() -> None:
+    """The long unfound turn was cut from the audio, but the short question after it
+    fits: the speech before the reply may be that question, not the reply's lead-in."""
+    after = after_a_cut_turn(*UM_BEFORE, cut_words=40, then_unfound_words=4)
+    assert after.start == 4.0
+    assert after.confidence == 0.4
 
 
 def test_speech_after_a_turn_with_estimated_times_is_not_claimed() -> None:
