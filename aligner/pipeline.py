@@ -94,7 +94,13 @@ def _align(
         envelope,
         heard,
         lambda start, end: (
-            speech_share(audio.pcm(), start, end, second_listens.speech_map)
+            speech_share(
+                audio.pcm(),
+                start,
+                end,
+                second_listens.speech_map,
+                SETTINGS.claim_speech_contexts_seconds,
+            )
             >= SETTINGS.speech_share
         ),
     )

@@ -195,6 +195,11 @@ class AlignerSettings:
       claim_loud_share: and be loud for at least this share of the claimed stretch.
       claim_max_foreign_words: one misheard word may sit in the claimed stretch
         ("Okay" for "Say"); more means it is other speech.
+      claim_speech_contexts_seconds: the claimed sound is speech if Silero calls it so
+        with any of these amounts of audio before it. Its verdict on a short filler
+        swings with that context: the same "um" was 17% speech with 1 s before it
+        and 54-67% with 0.5, 2 or 3 s, in two cases that differ only by what was
+        joined around them.
       short_turn_tokens: an unfound turn this short ("Right.", "Of course.") takes the
         one burst of speech between its found neighbours, if there is exactly one.
 
@@ -288,6 +293,7 @@ class AlignerSettings:
     claim_pause_seconds: float = 0.1
     claim_loud_share: float = 0.3
     claim_max_foreign_words: int = 1
+    claim_speech_contexts_seconds: tuple[float, ...] = (1.0, 3.0)
     short_turn_tokens: int = 3
 
     edit_search_seconds: float = 3.0

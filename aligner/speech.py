@@ -45,11 +45,16 @@ SpeechMaps = Callable[[PcmFile, float, float], SpeechMap]
 
 
 def speech_share(
-    pcm: PcmFile, start: float, end: float, maps: SpeechMaps = SpeechMap.listen
+    pcm: PcmFile,
+    start: float,
+    end: float,
+    maps: SpeechMaps = SpeechMap.listen,
+    contexts: tuple[float, ...] = (SETTINGS.speech_context_seconds,),
 ) -> float:
     """The share of 32 ms chunks in [start, end] seconds that Silero VAD calls speech.
 
-    The VAD hears a second before the stretch too: its recurrent state needs
-    context before it trusts a short word.
+    The VAD hears some audio before the stretch too (each of ``contexts``, in
+    seconds; the largest share counts): its recurrent state needs context
+    before it trusts a short word.
     """
-    return maps(pcm, max(0.0, start - SETTINGS.speech_context_seconds), end).share(start, end)
+    return max(maps(pcm, max(0.0, start - context), end).share(start, end) for context in contexts)
