@@ -138,7 +138,7 @@ class Process:
 _lock = threading.Lock()
 _local = threading.local()
 _running: dict[int, tuple[Process, str | None]] = {}
-_stopped_owners: set[str] = set()
+_stopped_owners: set[str | None] = set()
 
 
 @contextmanager
@@ -162,16 +162,21 @@ def last_activity(owner: str) -> float | None:
 
 
 def stop(owner: str | None = None) -> int:
-    """Kill the process groups of ``owner``'s runs (all runs when None); later runs of that
-    owner fail at once. Returns how many were killed."""
+    """Kill the process groups of ``owner``'s runs; later runs of that owner fail at once.
+    With no owner, every run, and every later run fails: the process is ending. Returns
+    how many were killed."""
     with _lock:
-        if owner is not None:
-            _stopped_owners.add(owner)
+        _stopped_owners.add(owner)
         victims = [proc for proc, who in _running.values() if owner is None or who == owner]
     for proc in victims:
         proc.stopped = True
         proc.kill()
     return len(victims)
+
+
+def _refused(owner: str | None) -> bool:
+    """Whether runs of ``owner`` were stopped (by name, or all of them); under ``_lock``."""
+    return owner in _stopped_owners or None in _stopped_owners
 
 
 @contextmanager
@@ -182,18 +187,25 @@ def running(cmd: list[str], timeout: float, stdout: int | None = None) -> Iterat
     # ffmpeg's complaints go to a file: a damaged file can fill a stderr pipe and stall it.
     with tempfile.TemporaryFile() as errors:
         with _lock:
-            if owner in _stopped_owners:
+            if _refused(owner):
                 raise Stopped("stopped")
-            popen = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=stdout if stdout is not None else subprocess.DEVNULL,
-                stderr=errors,
-                start_new_session=True,
-            )
-            source = cmd[cmd.index("-i") + 1] if "-i" in cmd else ""
-            proc = Process(popen, errors, source)
+        # Not under the lock: Popen waits until the child has started ffmpeg, and a child
+        # that never gets there (stopped, starved) would hold every other run and stop().
+        popen = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout if stdout is not None else subprocess.DEVNULL,
+            stderr=errors,
+            start_new_session=True,
+        )
+        source = cmd[cmd.index("-i") + 1] if "-i" in cmd else ""
+        proc = Process(popen, errors, source)
+        with _lock:
             _running[popen.pid] = (proc, owner)
+            # Stopped while it was starting: it ends at once, like the runs stop() found.
+            proc.stopped = _refused(owner)
+        if proc.stopped:
+            proc.kill()
         timer = threading.Timer(timeout, _deadline, (proc,))
         timer.daemon = True
         timer.start()

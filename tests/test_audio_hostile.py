@@ -174,3 +174,44 @@ def test_stopping_an_owner_kills_its_runs_and_refuses_new_ones() -> None:
     thread.join(10)
     assert not thread.is_alive()
     assert len(caught) == 2
+
+
+def test_a_run_stuck_starting_holds_up_neither_stop_nor_other_runs(monkeypatch) -> None:
+    """Popen waits until its child has started the program; a child that never gets there
+    (stopped, starved) must not hold the lock that stop() and every other run need. Once
+    it does start, it finds its owner stopped and is killed."""
+    release = threading.Event()
+    real_popen = ffmpeg.subprocess.Popen
+
+    def slow_popen(cmd, **kwargs):
+        if cmd[0] == "slow":
+            release.wait(30)
+            cmd = ["sleep", "30"]
+        return real_popen(cmd, **kwargs)
+
+    monkeypatch.setattr(ffmpeg.subprocess, "Popen", slow_popen)
+    caught: list[BaseException] = []
+    started: list[ffmpeg.Process] = []
+
+    def job() -> None:
+        with ffmpeg.owned_by("job-2"):
+            try:
+                with ffmpeg.running(["slow"], timeout=60) as proc:
+                    started.append(proc)
+                    proc.popen.wait()
+            except ffmpeg.Stopped as error:
+                caught.append(error)
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    time.sleep(0.2)
+    stopper = threading.Thread(target=ffmpeg.stop, args=("job-2",))
+    stopper.start()
+    stopper.join(5)
+    assert not stopper.is_alive(), "stop() waited for a run that had not started"
+    ffmpeg.run(["true"], timeout=10)
+
+    release.set()
+    thread.join(10)
+    assert not thread.is_alive() and len(caught) == 1
+    assert not _group_alive(started[0].popen.pid)
