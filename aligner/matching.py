@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from podalign.aligner.normalise import FILLERS, normalise_word
 from podalign.aligner.recognise import RecognisedWord
-from podalign.aligner.sequence import align_tokens, is_match
+from podalign.aligner.sequence import align_tokens, extra_tokens, is_match
 
 
 @dataclass
@@ -55,6 +55,23 @@ def match_words(words: Sequence[str], heard: Sequence[RecognisedWord]) -> list[W
         if not match.is_matched:
             match.start = match.end = None
     return matches
+
+
+def heard_before(words: Sequence[str], heard: Sequence[RecognisedWord]) -> dict[int, list[str]]:
+    """Per written word (by index), the recognised tokens right before it that no written
+    word accounts for: what Whisper heard there and the transcript left out."""
+    ref_tokens: list[str] = []
+    owner: list[int] = []
+    for at, word in enumerate(words):
+        tokens = [t for t in normalise_word(word) if t not in FILLERS]
+        ref_tokens += tokens
+        owner += [at] * len(tokens)
+    hyp = [h.text for h in _heard_tokens(heard)]
+    return {
+        owner[r]: [hyp[h] for h in extra]
+        for r, extra in extra_tokens(ref_tokens, hyp).items()
+        if r < len(ref_tokens) and (r == 0 or owner[r - 1] != owner[r])
+    }
 
 
 def _heard_tokens(heard: Sequence[RecognisedWord]) -> list[_HeardToken]:

@@ -14,6 +14,7 @@ from podalign.aligner.boundaries import pull_stretched_openings, reexamine_bound
 from podalign.aligner.cache import Recognition, RecognitionCache, SecondListens
 from podalign.aligner.edited import align_from_earlier, earlier_piece
 from podalign.aligner.errors import AlignmentError
+from podalign.aligner.matching import heard_before
 from podalign.aligner.models import DEFAULT_MODEL, default_cache_dir, load_model, model_id
 from podalign.aligner.plausibility import mark_implausible_turns
 from podalign.aligner.precise import sharpen_words
@@ -84,7 +85,7 @@ def _align(
         # A piece is cut into sentences where it finds no path; a boundary is not.
         pieces = _remembered(acoustic, audio, second_listens, failed_before_fails=True)
         boundaries = _remembered(acoustic, audio, second_listens, failed_before_fails=False)
-        sharpen_words(timed, duration, pieces, guessed)
+        sharpen_words(timed, duration, pieces, guessed, _left_out(timed, heard))
         reexamine_boundaries(timed, duration, boundaries)
         pull_stretched_openings(timed)
         second_listens.save()
@@ -110,6 +111,17 @@ def _align(
     trace.stage_done("plausibility", timed)
     report("aligning", 1.0)
     return timed
+
+
+def _left_out(transcript: Transcript, heard: Sequence[RecognisedWord]) -> dict[int, list[str]]:
+    """What Whisper heard right before each timed word that the transcript left out, by
+    word id."""
+    words = [
+        w for t in transcript.turns if t.status != TurnStatus.NOT_FOUND for w in t.words if w.spoken
+    ]
+    return {
+        id(words[at]): extra for at, extra in heard_before([w.text for w in words], heard).items()
+    }
 
 
 def _remembered(

@@ -15,7 +15,7 @@ aligner pinned them to the edge of the stretch.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from podalign.aligner import trace
@@ -58,13 +58,19 @@ class TurnCheck:
 
 
 def sharpen_words(
-    transcript: Transcript, duration: float, align: Aligner, guessed: Collection[int] = ()
+    transcript: Transcript,
+    duration: float,
+    align: Aligner,
+    guessed: Collection[int] = (),
+    left_out: Mapping[int, list[str]] | None = None,
 ) -> dict[int, TurnCheck]:
     """Move found turns' words onto their acoustic times, in place; what was found, by turn.
 
     ``guessed`` holds the ids of words Whisper did not hear, whose times were
     guessed from their neighbours': inside a turn they take the acoustic time
-    wherever the aligner put them.
+    wherever the aligner put them. ``left_out`` holds, by word id, what Whisper
+    heard right before a word that the transcript left out ("Thank [you], Nell"):
+    it is aligned too, so the words around it are not stretched over it.
     """
     turns = [t for t in transcript.turns if is_timed(t)]
     spoken = [spoken_words(t) for t in turns]
@@ -73,18 +79,21 @@ def sharpen_words(
     reach = _reaches(turns, spoken)
     todo = pieces
     while todo:
+        texts = [_texts(words, left_out or {}) for _, words in todo]
         placed = align(
             [
-                _stretch(words, duration, reach.get(id(words[0]), SETTINGS.acoustic_margin_seconds))
-                for _, words in todo
+                _stretch(
+                    words, text, duration, reach.get(id(words[0]), SETTINGS.acoustic_margin_seconds)
+                )
+                for (_, words), (text, _) in zip(todo, texts, strict=True)
             ]
         )
         smaller: list[tuple[int, list[Word]]] = []
-        for (position, words), alignment in zip(todo, placed, strict=True):
+        for (position, words), (_, written), alignment in zip(todo, texts, placed, strict=True):
             if alignment is None:
                 smaller += [(position, part) for part in _smaller(words)]
             else:
-                _collect(found[position], words, alignment)
+                _collect(found[position], words, [alignment[at] for at in written])
         todo = smaller
     return {
         turn.index: _apply(turn, words, places, guessed)
@@ -246,13 +255,26 @@ def _reaches(turns: list[Turn], spoken: list[list[Word]]) -> dict[int, float]:
     return reach
 
 
-def _stretch(words: list[Word], duration: float, reach: float) -> Stretch:
+def _texts(
+    words: list[Word], left_out: Mapping[int, list[str]]
+) -> tuple[tuple[str, ...], list[int]]:
+    """The text a piece is aligned with: its words, and what Whisper heard between them
+    that the transcript left out; and where each of its words is in that text."""
+    text: list[str] = []
+    written: list[int] = []
+    for at, word in enumerate(words):
+        if at > 0:
+            text += left_out.get(id(word), [])
+        written.append(len(text))
+        text.append(word.text)
+    return tuple(text), written
+
+
+def _stretch(words: list[Word], text: tuple[str, ...], duration: float, reach: float) -> Stretch:
     start = min(w.start for w in words if w.start is not None)
     end = max(w.end for w in words if w.end is not None)
     return Stretch(
-        max(0.0, start - reach),
-        min(duration, end + SETTINGS.acoustic_margin_seconds),
-        tuple(w.text for w in words),
+        max(0.0, start - reach), min(duration, end + SETTINGS.acoustic_margin_seconds), text
     )
 
 

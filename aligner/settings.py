@@ -59,6 +59,10 @@ class AlignerSettings:
       fuzzy_match_percent: two words that differ pair when rapidfuzz's ratio reaches
         this: "Shwartz" and "Schwartz" do, "four" and "fourteen" do not.
       fuzzy_min_length: shorter words must match exactly: "you" is not "your".
+      extra_tokens_max_run: where Whisper heard up to this many words more than the
+        transcript holds between two words it matched, those are words the transcript
+        left out ("Thank [you], Nell"), and the acoustic aligner is given them too;
+        longer runs are speech the transcript lacks, not a word or two dropped.
       stray_gap_seconds: matched words this far from the rest of their turn form a
         cluster of their own ("hello" heard in the intro music); a lone match this far
         from its neighbouring match on one side, with no room for the unmatched words
@@ -294,6 +298,7 @@ class AlignerSettings:
     claim_loud_share: float = 0.3
     claim_max_foreign_words: int = 1
     claim_speech_contexts_seconds: tuple[float, ...] = (1.0, 3.0)
+    extra_tokens_max_run: int = 3
     short_turn_tokens: int = 3
 
     edit_search_seconds: float = 3.0

@@ -148,16 +148,24 @@ def test_sharpening_moves_rough_word_times_onto_the_speech(pcm, dialogue) -> Non
         assert checks[turn.index].placed == len(turn.words)
 
 
+def one_timed_turn(text: bytes, times: list[tuple[float, float]]):
+    """A transcript of one aligned turn (confidence 1.0) whose words have ``times``."""
+    transcript = parse_transcript(text, "t.txt")
+    turn = transcript.turns[0]
+    for word, (start, end) in zip(turn.words, times, strict=True):
+        word.start, word.end = start, end
+    turn.start, turn.end = times[0][0], times[-1][1]
+    turn.status, turn.confidence = TurnStatus.ALIGNED, 1.0
+    return transcript
+
+
 def test_a_pinned_edge_keeps_whispers_time_and_the_found_edge_is_taken() -> None:
     """Music before a turn lets the aligner stretch the first word back to the cut: that
     start stays Whisper's, while the word's end and the other words take acoustic times."""
-    transcript = parse_transcript(b"Host: Well said indeed.\n", "t.txt")
+    transcript = one_timed_turn(
+        b"Host: Well said indeed.\n", [(10.0, 10.3), (10.35, 10.6), (10.7, 11.1)]
+    )
     turn = transcript.turns[0]
-    for word, (start, end) in zip(
-        turn.words, [(10.0, 10.3), (10.35, 10.6), (10.7, 11.1)], strict=True
-    ):
-        word.start, word.end = start, end
-    turn.start, turn.end, turn.status, turn.confidence = 10.0, 11.1, TurnStatus.ALIGNED, 1.0
 
     def pinned(stretches):
         (stretch,) = stretches
@@ -173,6 +181,26 @@ def test_a_pinned_edge_keeps_whispers_time_and_the_found_edge_is_taken() -> None
 
     assert [(w.start, w.end) for w in turn.words] == [(10.0, 10.28), (10.33, 10.58), (10.72, 11.1)]
     assert checks[0].close == 3 and turn.start == 10.0
+
+
+def test_a_word_heard_that_the_transcript_left_out_is_aligned_and_not_given_away() -> None:
+    """'Thank you, Nell' written 'Thank Nell.': the 'you' Whisper heard goes into the
+    aligner's text between them, and its place is nobody's."""
+    transcript = one_timed_turn(
+        b"Host: Thank Nell. Welcome.\n", [(10.0, 10.3), (10.6, 10.9), (11.2, 11.6)]
+    )
+    turn = transcript.turns[0]
+    asked: list[Stretch] = []
+
+    def aligned(stretches):
+        asked.extend(stretches)
+        places = [(10.02, 10.25), (10.25, 10.5), (10.62, 10.9), (11.22, 11.6)]
+        return [[AcousticWord(s, e, 0.9, start_found=True, end_found=True) for s, e in places]]
+
+    sharpen_words(transcript, 60.0, aligned, left_out={id(turn.words[1]): ["you"]})
+
+    assert asked[0].words == ("Thank", "you", "Nell.", "Welcome.")
+    assert [w.start for w in turn.words] == [10.02, 10.62, 11.22]
 
 
 def test_a_first_word_whisper_heard_late_is_looked_for_back_to_the_previous_turn() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from podalign.aligner.matching import match_words
 from podalign.aligner.recognise import RecognisedWord
-from podalign.aligner.sequence import Pair, align_tokens, is_match
+from podalign.aligner.sequence import Pair, align_tokens, extra_tokens, is_match
 
 
 def heard(text: str, start: float = 0.0, step: float = 0.3) -> list[RecognisedWord]:
@@ -200,3 +200,16 @@ def test_punctuation_only_words_have_no_tokens() -> None:
     matches = match_words(["well", "—", "yes"], heard("well yes"))
     assert matches[1].tokens == 0 and matches[1].start is None
     assert matches[0].is_matched and matches[2].is_matched
+
+
+def test_words_heard_that_the_transcript_left_out_are_found_before_the_next_written_one() -> None:
+    # "Thank you, Nell" written "Thank Nell." and heard "thank you now": "now" is the
+    # misheard name, "you" the word left out.
+    assert extra_tokens(["thank", "nell", "its"], ["thank", "you", "now", "its"]) == {1: [1]}
+    assert extra_tokens(["thank", "nell", "its"], ["thank", "now", "you", "its"]) == {2: [2]}
+    assert extra_tokens(["a", "b"], ["a", "b", "c"]) == {2: [2]}
+    assert extra_tokens(["a", "b", "c"], ["a", "b", "c"]) == {}
+
+
+def test_a_written_word_heard_in_pieces_leaves_nothing_out() -> None:
+    assert extra_tokens(["of", "kubernetes", "and"], ["of", "qber", "needs", "and"]) == {}
