@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,14 +34,9 @@ class _HeardToken:
 
 def match_words(words: Sequence[str], heard: Sequence[RecognisedWord]) -> list[WordMatch]:
     """Pair ``words`` with ``heard`` in order; a word is timed when most of its tokens match."""
-    matches: list[WordMatch] = []
-    ref_tokens: list[str] = []
-    owner: list[int] = []
-    for word in words:
-        tokens = [t for t in normalise_word(word) if t not in FILLERS]
-        ref_tokens += tokens
-        owner += [len(matches)] * len(tokens)
-        matches.append(WordMatch(tokens=len(tokens)))
+    ref_tokens, owner = _written_tokens(words)
+    counts = Counter(owner)
+    matches = [WordMatch(tokens=counts[at]) for at in range(len(words))]
     hyp = _heard_tokens(heard)
     hyp_tokens = [h.text for h in hyp]
     for pair in align_tokens(ref_tokens, hyp_tokens):
@@ -60,18 +56,24 @@ def match_words(words: Sequence[str], heard: Sequence[RecognisedWord]) -> list[W
 def heard_before(words: Sequence[str], heard: Sequence[RecognisedWord]) -> dict[int, list[str]]:
     """Per written word (by index), the recognised tokens right before it that no written
     word accounts for: what Whisper heard there and the transcript left out."""
-    ref_tokens: list[str] = []
-    owner: list[int] = []
-    for at, word in enumerate(words):
-        tokens = [t for t in normalise_word(word) if t not in FILLERS]
-        ref_tokens += tokens
-        owner += [at] * len(tokens)
+    ref_tokens, owner = _written_tokens(words)
     hyp = [h.text for h in _heard_tokens(heard)]
     return {
         owner[r]: [hyp[h] for h in extra]
         for r, extra in extra_tokens(ref_tokens, hyp).items()
         if r < len(ref_tokens) and (r == 0 or owner[r - 1] != owner[r])
     }
+
+
+def _written_tokens(words: Sequence[str]) -> tuple[list[str], list[int]]:
+    """The written words' tokens (fillers left out), and the index of the word each is of."""
+    tokens: list[str] = []
+    owner: list[int] = []
+    for at, word in enumerate(words):
+        parts = [t for t in normalise_word(word) if t not in FILLERS]
+        tokens += parts
+        owner += [at] * len(parts)
+    return tokens, owner
 
 
 def _heard_tokens(heard: Sequence[RecognisedWord]) -> list[_HeardToken]:

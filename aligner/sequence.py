@@ -71,7 +71,7 @@ def extra_tokens(ref: Sequence[str], hyp: Sequence[str]) -> dict[int, list[int]]
     for r0, r1, h0, h1 in _changed_runs(ref, hyp):
         if not 0 < (h1 - h0) - (r1 - r0) <= SETTINGS.extra_tokens_max_run:
             continue
-        kept = sorted(_most_alike(ref[r0:r1], hyp[h0:h1]))
+        kept = _most_alike(ref[r0:r1], hyp[h0:h1])
         for j in range(h1 - h0):
             if j in kept or _part_of_neighbour(ref[r0:r1], hyp[h0:h1], kept, j):
                 continue
@@ -107,8 +107,9 @@ def _changed_runs(ref: Sequence[str], hyp: Sequence[str]) -> list[tuple[int, int
     return runs
 
 
-def _most_alike(ref: Sequence[str], hyp: Sequence[str]) -> set[int]:
-    """Which of ``hyp`` (longer) pair with ``ref`` in order for the greatest similarity."""
+def _most_alike(ref: Sequence[str], hyp: Sequence[str]) -> list[int]:
+    """Which of ``hyp`` (longer) pair with ``ref`` in order for the greatest similarity,
+    in order."""
     n, m = len(ref), len(hyp)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
@@ -116,12 +117,12 @@ def _most_alike(ref: Sequence[str], hyp: Sequence[str]) -> set[int]:
         for j in range(i, m + 1):
             paired = best[i - 1][j - 1] + ratio(ref[i - 1], hyp[j - 1])
             best[i][j] = paired if j == i else max(paired, best[i][j - 1])
-    kept: set[int] = set()
+    kept: list[int] = []
     i, j = n, m
     while i > 0:
         if j > i and best[i][j] == best[i][j - 1]:
             j -= 1
         else:
-            kept.add(j - 1)
+            kept.append(j - 1)
             i, j = i - 1, j - 1
-    return kept
+    return kept[::-1]
