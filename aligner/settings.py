@@ -113,7 +113,9 @@ class AlignerSettings:
         each half keeps at least this many words: fewer give the aligner too little
         to tell a right place from a wrong one.
       piece_seconds: turns are aligned in pieces of whole sentences about this long: the
-        aligner's work grows faster than the length of what it aligns.
+        aligner's work grows faster than the length of what it aligns. A longer sentence
+        is cut at its widest pauses into parts no longer than this: one word missing from
+        the audio fails the whole piece it is in, and a long piece costs the most to fail.
       agree_seconds: a word the acoustic aligner places further than this from
         Whisper's time is another pairing, not a finer time: it keeps Whisper's. A word
         Whisper did not hear has no such time: inside its turn it takes the aligner's.

@@ -293,6 +293,33 @@ def test_a_sentence_the_aligner_cannot_place_whole_is_placed_half_by_half() -> N
     assert [w.start for w in turn.words[5:]] == [12.5, 13.0, 13.5, 14.0, 14.5]
 
 
+def test_a_sentence_longer_than_a_piece_is_asked_for_in_parts_cut_at_its_pauses() -> None:
+    """A 50-second sentence with no full stop (speech recognition writes them) is aligned
+    in parts of at most SETTINGS.piece_seconds, cut where Whisper heard the longest
+    pauses, not in one stretch whose one misheard word would fail it all."""
+    words = " ".join(f"w{at}" for at in range(100))
+    transcript = parse_transcript(f"Host: {words}.\n".encode(), "t.txt")
+    (turn,) = transcript.turns
+    pauses_after = {29: 0.8, 59: 0.6, 79: 0.3}
+    start = 10.0
+    for at, word in enumerate(turn.words):
+        word.start, word.end = start, start + 0.4
+        start = word.end + pauses_after.get(at, 0.1)
+    turn.start, turn.end = turn.words[0].start, turn.words[-1].end
+    turn.status, turn.confidence = TurnStatus.ALIGNED, 1.0
+    asked: list[Stretch] = []
+
+    def aligner(stretches):
+        asked.extend(stretches)
+        return [None for _ in stretches]
+
+    sharpen_words(transcript, 200.0, aligner)
+
+    first_words = [int(s.words[0][1:]) for s in asked[:4]]
+    assert first_words == [0, 30, 60, 80]
+    assert all(s.end - s.start <= SETTINGS.piece_seconds + 1 for s in asked)
+
+
 def children_of(pid: int) -> list[int]:
     return [
         int(stat.parent.name)
