@@ -405,3 +405,44 @@ def test_a_word_whisper_did_not_hear_takes_the_acoustic_time_however_far() -> No
     assert (report.start, report.end) == (10.3, 10.7)
     assert on.start == 12.2  # heard there by Whisper: another pairing, not a finer time
     assert turn.words[0].start == 10.0 and sales.end == 13.0
+
+
+def test_a_heard_word_far_out_of_order_takes_its_acoustic_place() -> None:
+    """Whisper paired "that" with a "that" 6.7 s later; the aligner places it, and the
+    guessed words after it, where they were said. Keeping Whisper's time would put it
+    after words the aligner placed behind it and drag them all onto its instant."""
+    transcript = parse_transcript(b"Ann: A four month trip that crosses the sea.\n", "t.txt")
+    (turn,) = transcript.turns
+    whisper = [(10.0, 10.1), (10.1, 10.4), (10.4, 10.7), (10.7, 11.0)]
+    whisper += [(17.7, 17.9), (17.9, 17.9), (17.9, 17.9), (17.9, 18.0)]
+    for word, (start, end) in zip(turn.words, whisper, strict=True):
+        word.start, word.end = start, end
+    turn.start, turn.end, turn.status, turn.confidence = 10.0, 18.0, TurnStatus.ALIGNED, 1.0
+    said = [(10.0, 10.1), (10.1, 10.4), (10.4, 10.7), (10.7, 11.0)]
+    said += [(11.0, 11.2), (11.2, 11.7), (11.7, 11.8), (11.8, 18.0)]
+
+    def acoustic(stretches):
+        return [[AcousticWord(start, end, 0.9, True, True) for start, end in said]]
+
+    sharpen_words(transcript, 60.0, acoustic, guessed={id(w) for w in turn.words[5:7]})
+
+    assert [w.start for w in turn.words[4:7]] == [11.0, 11.2, 11.7]
+
+
+def test_a_heard_word_a_little_out_of_order_keeps_whispers_time() -> None:
+    """Within SETTINGS.agree_seconds of the order, the aligner is as likely to be the one
+    that is off (its piece shifted early by a pinned edge): Whisper's time is kept."""
+    transcript = parse_transcript(b"Ann: I love this part.\n", "t.txt")
+    (turn,) = transcript.turns
+    whisper = [(10.0, 10.2), (10.9, 11.2), (11.2, 11.5), (11.5, 12.0)]
+    for word, (start, end) in zip(turn.words, whisper, strict=True):
+        word.start, word.end = start, end
+    turn.start, turn.end, turn.status, turn.confidence = 10.0, 12.0, TurnStatus.ALIGNED, 1.0
+    said = [(10.0, 10.2), (10.2, 10.4), (10.7, 11.0), (11.4, 12.0)]
+
+    def acoustic(stretches):
+        return [[AcousticWord(start, end, 0.9, True, True) for start, end in said]]
+
+    sharpen_words(transcript, 60.0, acoustic)
+
+    assert turn.words[1].start == 10.9
