@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from podalign.aligner import trace
 from podalign.aligner.acoustic import AcousticWord, Alignment, Stretch
 from podalign.aligner.normalise import normalise_word
-from podalign.aligner.precise import Aligner, is_timed, spoken_words
+from podalign.aligner.precise import Aligner, is_squeezed, is_timed, spoken_words
 from podalign.aligner.settings import SETTINGS
 from podalign.transcripts.model import SENTENCE_END, Transcript, Turn, TurnStatus, Word
 
@@ -240,11 +240,9 @@ def _impossible(turns: list[list[Word]], shortest_run: int) -> tuple[int, str] |
             if _stretched(said, then):
                 return position, f"{said.text!r} stretched over {_start(then) - _start(said):.2f} s"
         for size in range(shortest_run, len(SETTINGS.fastest_seconds_per_letter) + 1):
-            per_letter = SETTINGS.fastest_seconds_per_letter[size - 1]
             for at in range(len(words) - size + 1):
                 run = words[at : at + size]
-                letters = sum(_letters(w.text) for w in run)
-                if letters and _end(run[-1]) - _start(run[0]) < per_letter * letters:
+                if is_squeezed(run):
                     phrase = " ".join(w.text for w in run)
                     # Squeezed words make room for the next turn's opening.
                     return (

@@ -95,10 +95,107 @@ def sharpen_words(
             else:
                 _collect(found[position], words, [alignment[at] for at in written])
         todo = smaller
-    return {
+    checks = {
         turn.index: _apply(turn, words, places, guessed)
         for turn, words, places in zip(turns, spoken, found, strict=True)
     }
+    _align_squeezed_again(turns, spoken, duration, align, left_out or {})
+    return checks
+
+
+def is_squeezed(run: Sequence[Word]) -> bool:
+    """Whether ``run`` (one to three timed words) was said faster than anyone speaks:
+    squeezed into too little time by a wrong pairing."""
+    assert run[0].start is not None and run[-1].end is not None
+    per_letter = SETTINGS.fastest_seconds_per_letter[len(run) - 1]
+    letters = sum(c.isalpha() for word in run for c in word.text)
+    return letters > 0 and run[-1].end - run[0].start < per_letter * letters
+
+
+def _align_squeezed_again(
+    turns: list[Turn],
+    spoken: list[list[Word]],
+    duration: float,
+    align: Aligner,
+    left_out: Mapping[int, list[str]],
+) -> None:
+    """Words still squeezed after the acoustic stage are aligned again in one stretch with
+    SETTINGS.split_min_words words either side, and take the places found there.
+
+    Whisper skipped their speech, and the times it gave the words around it put
+    them on the wrong side of a piece boundary: no piece's stretch held them,
+    so the aligner found no path or crammed them into its edge
+    (harbor-histories: "And they did. In 1833 the ship..." in 0.5 s, 3 s late).
+    The turn's own start and end are left to the boundary stage.
+    """
+    runs = [
+        (turn, words, span)
+        for turn, words in zip(turns, spoken, strict=True)
+        for span in _squeezed_spans(words)
+    ]
+    if not runs:
+        return
+    texts = [_texts(words[first:last], left_out) for _, words, (first, last) in runs]
+    placed = align(
+        [
+            _stretch(words[first:last], text, duration, SETTINGS.acoustic_margin_seconds)
+            for (_, words, (first, last)), (text, _) in zip(runs, texts, strict=True)
+        ]
+    )
+    for (turn, words, (first, last)), (_, written), alignment in zip(
+        runs, texts, placed, strict=True
+    ):
+        if alignment is None:
+            continue
+        before = [(word.start, word.end) for word in words]
+        squeezed_before = _squeezed_runs(words[first:last])
+        for word, place in zip(words[first:last], [alignment[at] for at in written], strict=True):
+            if place is None:
+                continue
+            if place.start_found and word is not words[0]:
+                word.start = place.start
+            if place.end_found and word is not words[-1]:
+                word.end = place.end
+        _keep_in_order(words)
+        # Fast speech is squeezed too ("a it's like" in 0.19 s): there the aligner does
+        # no better, and its places are not taken.
+        if _squeezed_runs(words[first:last]) >= squeezed_before:
+            for word, (start, end) in zip(words, before, strict=True):
+                word.start, word.end = start, end
+            continue
+        turn.start, turn.end = words[0].start, words[-1].end
+        trace.note(
+            turn.index,
+            "acoustic",
+            f"words {first + 1}-{last} aligned again together",
+            why="some of them were squeezed into less time than anyone speaks in: their speech"
+            " lay outside the pieces they were aligned in",
+        )
+
+
+def _squeezed_runs(words: list[Word]) -> int:
+    return len(_squeezed_starts(words))
+
+
+def _squeezed_starts(words: list[Word]) -> list[int]:
+    """Where a run of three squeezed words begins in ``words``."""
+    size = len(SETTINGS.fastest_seconds_per_letter)
+    return [at for at in range(len(words) - size + 1) if is_squeezed(words[at : at + size])]
+
+
+def _squeezed_spans(words: list[Word]) -> list[tuple[int, int]]:
+    """Where ``words`` holds squeezed runs of three: (first, last) slices widened by
+    SETTINGS.split_min_words on either side, overlapping ones merged."""
+    size = len(SETTINGS.fastest_seconds_per_letter)
+    spans: list[tuple[int, int]] = []
+    for at in _squeezed_starts(words):
+        first = max(0, at - SETTINGS.split_min_words)
+        last = min(len(words), at + size + SETTINGS.split_min_words)
+        if spans and first <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], last)
+        else:
+            spans.append((first, last))
+    return spans
 
 
 def _collect(found: dict[int, AcousticWord], words: list[Word], alignment: Alignment) -> None:

@@ -446,3 +446,51 @@ def test_a_heard_word_a_little_out_of_order_keeps_whispers_time() -> None:
     sharpen_words(transcript, 60.0, acoustic)
 
     assert turn.words[1].start == 10.9
+
+
+def _squeezed_turn(said: list[float], heard: list[float]):
+    """14 words, half a second apart, except words 7-9, which Whisper's times squeeze into
+    0.1 s at ``heard``. The aligner finds no path through a stretch with the turn's first
+    word, nor through one that holds words 7-9 without word 3 (their stretch starts too
+    late); any other stretch it places at ``said``."""
+    starts = [10.0 + 0.5 * at for at in range(14)]
+    starts[7:10] = heard
+    text = b"Host: " + b" ".join(b"word%d" % at for at in range(14)) + b".\n"
+    transcript = one_timed_turn(text, [(start, start + 0.04) for start in starts])
+
+    def aligner(stretches):
+        return [
+            None
+            if "word0" in stretch.words
+            or ("word7" in stretch.words and "word3" not in stretch.words)
+            else [
+                AcousticWord(
+                    said[int(w[4:].rstrip("."))],
+                    said[int(w[4:].rstrip("."))] + 0.04,
+                    0.9,
+                    True,
+                    True,
+                )
+                for w in stretch.words
+            ]
+            for stretch in stretches
+        ]
+
+    sharpen_words(transcript, 60.0, aligner)
+    return transcript.turns[0]
+
+
+def test_squeezed_words_are_aligned_again_with_their_neighbours() -> None:
+    """Whisper's times put words 7-9 3 s past where they were said; aligned again in one
+    stretch with four words either side, they take the places found there."""
+    said = [10.0 + 0.5 * at for at in range(14)]
+    turn = _squeezed_turn(said, [16.0, 16.05, 16.1])
+    assert [w.start for w in turn.words[7:10]] == said[7:10]
+
+
+def test_squeezed_words_the_aligner_also_squeezes_keep_their_times() -> None:
+    """Said that fast after all (or the aligner no wiser): nothing changes."""
+    said = [10.0 + 0.5 * at for at in range(14)]
+    said[7:10] = [13.6, 13.62, 13.64]
+    turn = _squeezed_turn(said, [13.5, 13.55, 13.6])
+    assert [w.start for w in turn.words[7:10]] == [13.5, 13.55, 13.6]
