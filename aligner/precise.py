@@ -223,7 +223,7 @@ def _cut_at_pauses(words: list[Word]) -> list[list[Word]]:
 
     Transcripts made by speech recognition run whole minutes without a full
     stop, and one word missing from the audio makes the aligner fail the
-    whole piece it is in: a 85-second sentence cost seed-full 3 CPU seconds
+    whole piece it is in: an 85-second sentence cost seed-full 3 CPU seconds
     to fail before its halves were tried.
     """
     least = SETTINGS.split_min_words
