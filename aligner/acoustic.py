@@ -139,6 +139,10 @@ class AcousticAligner:
         if not names:
             return None
         decoder.set_align_text(" ".join(names))
+        # The model has pocketsphinx estimate the noise floor as it goes and carry it
+        # from one utterance to the next; started afresh, a stretch aligns the same
+        # whichever stretches its worker happened to align before it.
+        decoder.reinit_feat()
         decoder.start_utt()
         decoder.process_raw(audio.tobytes(), full_utt=True)
         decoder.end_utt()

@@ -127,6 +127,26 @@ def test_worker_processes_give_the_same_times_as_one_aligner(pcm, dialogue) -> N
     assert in_workers == alone and all(a is not None for a in alone)
 
 
+def test_a_stretch_aligns_the_same_whatever_was_aligned_before_it(pcm, dialogue) -> None:
+    """Which stretches a worker gets depends on timing; the same input must still give
+    the same times, so no decoder state may carry from one stretch to the next."""
+    stretches = [
+        Stretch(max(0.0, a - 0.3), b + 0.3, tuple(w.text for w in turn.words))
+        for (a, b), turn in zip(speech_bursts(DIALOGUE), dialogue.turns, strict=True)
+    ]
+    last = stretches[-1]
+
+    def aligned(order: list[Stretch]):
+        aligner = AcousticAligner()
+        for stretch in order:
+            placed = aligner.align(
+                pcm.span(stretch.start, stretch.end), stretch.start, stretch.words
+            )
+        return placed
+
+    assert aligned([last]) == aligned(stretches) == aligned(stretches[::-1][1:] + [last])
+
+
 def test_sharpening_moves_rough_word_times_onto_the_speech(pcm, dialogue) -> None:
     """Whisper-like times 0.15 s late everywhere come back onto the onsets."""
     bursts = speech_bursts(DIALOGUE)
