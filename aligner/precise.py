@@ -148,7 +148,7 @@ def _align_squeezed_again(
         if alignment is None:
             continue
         before = [(word.start, word.end) for word in words]
-        squeezed_before = _squeezed_runs(words[first:last])
+        squeezed_before = len(_squeezed_starts(words[first:last]))
         for word, place in zip(words[first:last], [alignment[at] for at in written], strict=True):
             if place is None:
                 continue
@@ -159,7 +159,7 @@ def _align_squeezed_again(
         _keep_in_order(words)
         # Fast speech is squeezed too ("a it's like" in 0.19 s): there the aligner does
         # no better, and its places are not taken.
-        if _squeezed_runs(words[first:last]) >= squeezed_before:
+        if len(_squeezed_starts(words[first:last])) >= squeezed_before:
             for word, (start, end) in zip(words, before, strict=True):
                 word.start, word.end = start, end
             continue
@@ -171,10 +171,6 @@ def _align_squeezed_again(
             why="some of them were squeezed into less time than anyone speaks in: their speech"
             " lay outside the pieces they were aligned in",
         )
-
-
-def _squeezed_runs(words: list[Word]) -> int:
-    return len(_squeezed_starts(words))
 
 
 def _squeezed_starts(words: list[Word]) -> list[int]:
