@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "tiny.en"
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-# glibc's mallopt parameters: the most heaps (arenas) threads may spread over, and the
-# size from which a block gets its own mapping, returned to the system when freed.
+# glibc's mallopt parameters: the most heaps (arenas) threads may spread over, the most
+# blocks that may get a mapping of their own, and how much free memory at the heap's top
+# is kept rather than handed back when a block is freed.
 M_ARENA_MAX = -8
-M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD_BYTES = 8 << 20
+M_MMAP_MAX = -4
+M_TRIM_THRESHOLD = -1
+KEPT_FREE_TOP_BYTES = 1 << 30
 
 
 def default_cache_dir() -> Path:
@@ -58,28 +60,36 @@ def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> Whis
     location = resolve_model(name, cache_dir)
     cores = os.cpu_count() or 1
     try:
-        return WhisperModel(
+        model = WhisperModel(
             location, device="cpu", compute_type="int8", cpu_threads=1, num_workers=cores
         )
     except (RuntimeError, ValueError, OSError) as error:
         raise AlignmentError(f"cannot load the Whisper model {name!r}: {error}") from error
+    # Loading converts the weights through buffers several times the model's size.
+    release_free_memory()
+    return model
 
 
 def _share_one_heap() -> None:
-    """Keep freed encoder buffers from piling up in glibc's heaps.
+    """Serve every block from one heap that keeps what is freed, until told otherwise.
 
-    By default each worker thread gets a heap of its own, and glibc raises
-    the size served from the heaps (rather than mapped afresh) up to 32 MB
-    as blocks are freed, so every heap keeps the largest buffers its thread
-    ever freed. One shared heap and a fixed 8 MB limit cut seed-full's peak
-    resident size by about 90 MiB at no measured cost in speed
-    (benchmarks/PERF.md). Must run before the worker threads start; does
-    nothing where the C library is not glibc.
+    Whisper's encoder allocates and frees attention buffers of about 54 MB per
+    layer and window, above the 32 MB up to which glibc ever serves a block
+    from a heap: each one was mapped afresh and zero-filled by the kernel, and
+    the heap's top was handed back and faulted in again as blocks were freed.
+    On seed-full's recognition that was 2.5 million page faults and 11.5 s of
+    CPU in the kernel; from one heap that keeps its free memory, 54,000 and
+    0.7 s, and recognition took 30 s instead of 37 (benchmarks/PERF.md). One
+    heap rather than one per worker thread: each heap keeps the largest
+    buffers its thread ever freed. ``release_free_memory`` hands the free
+    memory back when recognition is done. Must run before the worker threads
+    start; does nothing where the C library is not glibc.
     """
     try:
         libc = ctypes.CDLL(None)
         libc.mallopt(M_ARENA_MAX, 1)
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        libc.mallopt(M_MMAP_MAX, 0)
+        libc.mallopt(M_TRIM_THRESHOLD, KEPT_FREE_TOP_BYTES)
     except (OSError, AttributeError):
         pass
 
@@ -87,11 +97,10 @@ def _share_one_heap() -> None:
 def release_free_memory() -> None:
     """Hand the heap's free pages back to the system (glibc's malloc_trim).
 
-    Freed encoder and decoder buffers below the mapping threshold leave holes
-    in the one shared heap that glibc never returns on its own; called after
-    each window, it lowers the peak resident size by about 20 MiB on seed-full
-    and 33 MiB on the 3-hour case (644 -> 611 MiB, bar 650). Does nothing
-    where the C library is not glibc.
+    The heap keeps Whisper's freed buffers for the next window; once the
+    windows are heard, the 100-200 MiB they leave free go back, before the
+    acoustic stage forks its workers from this process. Does nothing where
+    the C library is not glibc.
     """
     try:
         ctypes.CDLL(None).malloc_trim(0)

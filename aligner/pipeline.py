@@ -27,6 +27,7 @@ from podalign.aligner.timing import time_transcript
 from podalign.aligner.windows import Window, plan_windows
 from podalign.audio import Decoded, DecodedStore, PcmFile, to_float32
 from podalign.transcripts.model import Transcript, TurnStatus
+from threadpoolctl import threadpool_limits
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -48,7 +49,10 @@ def align_transcript(
     progress: Progress | None = None,
 ) -> Transcript:
     """Return a copy of ``transcript`` with every turn and word timed against the audio."""
-    with AcousticPool() as acoustic:
+    # numpy's BLAS threads spin on both cores for a while after each of the mel
+    # filterbank's small products, taking 8 of seed-full's CPU seconds from
+    # Whisper's workers, which already keep every core busy (benchmarks/PERF.md).
+    with AcousticPool() as acoustic, threadpool_limits(limits=1, user_api="blas"):
         return _align(audio_path, transcript, model, language, cache_dir, progress, acoustic)
 
 

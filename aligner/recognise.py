@@ -78,6 +78,7 @@ def recognise(
         heard = _in_parallel(model, listen, windows, None)
         for window, again in zip(windows, heard, strict=True):
             words = _heard_again(words, window, again)
+    release_free_memory()
     return sorted(words, key=lambda w: w.start)
 
 
@@ -147,7 +148,6 @@ def _in_parallel(
     def run(batch: Sequence[Window]) -> list[list[RecognisedWord]]:
         nonlocal done
         heard = listen(batch)
-        release_free_memory()
         with lock:
             done += len(batch)
             if progress:
