@@ -17,9 +17,9 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import groupby
 from typing import TYPE_CHECKING
 
-import numpy as np
 from podalign.aligner import whisper_api
 from podalign.aligner.models import release_free_memory
 from podalign.aligner.settings import SETTINGS
@@ -139,9 +139,7 @@ def _in_parallel(
     progress: Callable[[float], None] | None,
 ) -> list[list[RecognisedWord]]:
     """Batches of windows spread over the model's workers; words per window, in order."""
-    batches = [
-        windows[i : i + SETTINGS.batch_size] for i in range(0, len(windows), SETTINGS.batch_size)
-    ]
+    batches = _batches(windows)
     done = 0
     lock = threading.Lock()
 
@@ -156,6 +154,21 @@ def _in_parallel(
 
     with ThreadPoolExecutor(max_workers=whisper_api.worker_count(model)) as pool:
         return [per_window for heard in pool.map(run, batches) for per_window in heard]
+
+
+def _batches(windows: Sequence[Window]) -> list[Sequence[Window]]:
+    """Consecutive windows heard in the same context, at most ``batch_size`` to a batch.
+
+    A batch goes through the decoder as one, so its windows share one input
+    length; a second listen batched with a full window would be heard in 30 s
+    instead of its own shorter context, and heard differently.
+    """
+    batches: list[Sequence[Window]] = []
+    size = SETTINGS.batch_size
+    for _, same in groupby(windows, key=lambda window: _context_frames(window.end - window.start)):
+        group = list(same)
+        batches += [group[i : i + size] for i in range(0, len(group), size)]
+    return batches
 
 
 def _unheard_tail(pcm: PcmFile, window: Window, heard: list[RecognisedWord]) -> Window | None:
@@ -191,18 +204,22 @@ def _recognise_batch(
     batch: Sequence[Window],
 ) -> list[list[RecognisedWord]]:
     features, frames = [], []
-    context = _context_frames(max(window.end - window.start for window in batch))
+    context = _context_frames(batch[0].end - batch[0].start)
     for window in batch:
         audio = to_float32(pcm.span(window.start, window.end))
         mel, length = whisper_api.features(model, audio, context)
         frames.append(length)
         features.append(mel)
-    encoder_output = whisper_api.encode(model, np.stack(features))
+    encoder_outputs = whisper_api.encode_each(model, features)
     decoded = whisper_api.generate_greedy(
-        model, encoder_output, [prompt] * len(batch), MAX_TOKENS, suppress
+        model, whisper_api.as_batch(encoder_outputs), [prompt] * len(batch), MAX_TOKENS, suppress
     )
     tokens = [[t for t in sequence if t < tokenizer.eot] for sequence in decoded]
-    alignments = whisper_api.word_alignments(model, tokenizer, tokens, encoder_output, frames)
+    # Window by window: aligning a batch holds every window's logits at once.
+    alignments = [
+        whisper_api.word_alignments(model, tokenizer, [text], output, [length])[0]
+        for text, output, length in zip(tokens, encoder_outputs, frames, strict=True)
+    ]
     heard = []
     for window, aligned in zip(batch, alignments, strict=True):
         words: list[RecognisedWord] = []

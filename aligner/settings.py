@@ -31,10 +31,11 @@ class AlignerSettings:
         with an error instead of inventing times.
 
     Recognition (recognise.py)
-      batch_size: windows per encoder batch. 2 saved about 6% of the CPU on an AMD CPU
-        (CTranslate2 on oneDNN) and nothing on an Intel one (on MKL), where it raised
-        seed-full's peak resident size from 568 to 705 MiB, over the 600 MiB bar
-        (benchmarks/PERF.md).
+      batch_size: windows per decoder batch; each is encoded alone. Greedy decoding is
+        mostly reading the decoder's weights, once a step for the whole batch: on seed-full
+        (AMD Zen 5, oneDNN) 3 saved 15% of the run's CPU against 1, with the same words;
+        4 saved no more and raised the peak resident size by about 50 MiB. Encoded
+        together, windows cost more each (benchmarks/PERF.md).
       short_window_seconds, short_window_padding_seconds: a window shorter than this (a
         second listen to an unheard tail) is heard alone with this much silence after
         it, not padded to 30 s: the encoder's cost grows faster than its input (0.42 s
@@ -222,7 +223,7 @@ class AlignerSettings:
     skip_silence_seconds: float = 2.0
     silent_db: float = -55.0
 
-    batch_size: int = 1
+    batch_size: int = 3
     short_window_seconds: float = 10.0
     short_window_padding_seconds: float = 12.0
     short_window_step_seconds: float = 5.0

@@ -69,6 +69,20 @@ def encode(model: WhisperModel, batch: np.ndarray) -> Any:
     return model.encode(batch)
 
 
+def encode_each(model: WhisperModel, inputs: Sequence[np.ndarray]) -> list[Any]:
+    """Encoder outputs for log-mel inputs, each encoded alone: in a batch, the
+    encoder's attention buffers grow with it and a window costs more."""
+    return [encode(model, mel[None]) for mel in inputs]
+
+
+def as_batch(outputs: Sequence[Any]) -> Any:
+    """Encoder outputs of one length as one batch, for the decoder: decoded together,
+    windows cost less each, since its weights are read once a step for all of them."""
+    import ctranslate2
+
+    return ctranslate2.StorageView.from_array(np.concatenate([np.asarray(o) for o in outputs]))
+
+
 def generate_greedy(
     model: WhisperModel,
     encoder_output: Any,

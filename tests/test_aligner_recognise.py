@@ -3,12 +3,15 @@ take the place of the first's. Speech is told from silence by the real Silero mo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from podalign.aligner import recognise
 from podalign.aligner.recognise import (
     RecognisedWord,
+    _batches,
     _context_frames,
     _heard_again,
     _to_hear_again,
@@ -88,3 +91,39 @@ def test_a_short_window_is_heard_alone_with_padding_and_a_long_one_in_thirty_sec
         assert (seconds + padding) * 100 <= frames < (seconds + padding + step) * 100
     assert _context_frames(SETTINGS.short_window_seconds) is None
     assert _context_frames(29.5) is None
+
+
+@pytest.mark.whisper
+def test_windows_decoded_together_hear_what_each_hears_alone(pcm) -> None:
+    """The decoder takes windows in batches (cheaper per window); greedy decoding of a
+    batch must give each window the words, times and probabilities it gets alone."""
+    from podalign.aligner.models import load_model
+    from podalign.aligner.recognise import _recognise_batch
+    from podalign.aligner.whisper_api import make_tokenizer, suppressed_tokens
+
+    model = load_model()
+    tokenizer = make_tokenizer(model, None)
+    prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+    suppress = suppressed_tokens(tokenizer)
+    windows = [Window(0.0, 12.0), Window(6.5, 23.0), Window(12.5, 23.0)]
+
+    together = _recognise_batch(model, tokenizer, prompt, suppress, pcm, windows)
+    alone = [_recognise_batch(model, tokenizer, prompt, suppress, pcm, [w])[0] for w in windows]
+
+    assert together == alone
+    assert all(together)
+
+
+def test_windows_are_batched_in_order_with_others_of_their_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(recognise, "SETTINGS", replace(SETTINGS, batch_size=3))
+    full = [Window(t, t + 30.0) for t in range(0, 600, 100)]
+    second_listens = [Window(t, t + 6.0) for t in (650.0, 700.0)]
+    windows = [*full[:2], *second_listens, *full[2:]]
+
+    batches = _batches(windows)
+
+    assert [w for batch in batches for w in batch] == windows
+    assert [len(batch) for batch in batches] == [2, 2, 3, 1]
+    assert all(len({_context_frames(w.end - w.start) for w in batch}) == 1 for batch in batches)
