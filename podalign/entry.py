@@ -23,12 +23,12 @@ def main() -> int:
 def _restart_with_huge_pages() -> None:
     """Start the command again with glibc told to back large blocks with huge pages.
 
-    Whisper's encoder allocates and frees attention buffers of about 54 MB per
-    layer and window; glibc maps each one afresh and the kernel zero-fills it
-    4 KB at a time. On seed-full that was 35 of 204 CPU seconds in the kernel;
-    with transparent huge pages for those mappings it is 14 s and the whole
-    run 9% shorter (benchmarks/PERF.md). glibc reads the tunable only when a
-    process starts, hence the restart; other C libraries ignore it.
+    The aligner keeps Whisper's buffers (54 MB attention buffers among them)
+    in one heap that grows to about 400 MB in the first windows
+    (aligner/models.py); backed by transparent huge pages it grows 2 MB at a
+    time: seed-full's run took 120,000 page faults instead of 255,000-286,000
+    (benchmarks/PERF.md). glibc reads the tunable only when a process starts,
+    hence the restart; other C libraries ignore it.
     """
     environment = huge_pages_environment(dict(os.environ))
     if environment is not None:
