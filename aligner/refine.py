@@ -156,25 +156,30 @@ def _place_short_turns_in_lone_bursts(
 def _mark_speech_left_before_turns(
     transcript: Transcript, envelope: Envelope, is_speech: Callable[[float, float], bool]
 ) -> None:
-    """Ask for a check of a turn that follows an unfound one with speech right before it.
+    """Ask for a check of a turn that follows an unfound or doubtful one with speech right
+    before it.
 
-    After an unfound turn no speech is claimed (it may be that turn), so a
+    After such a turn no speech is claimed (it may be that turn), so a
     lead-in the transcript left out stays outside the turn: its start is in
     doubt by as much as that speech.
     """
+    doubtful = []
     for turn, previous_end, speech_is_its_own in _after_previous(transcript):
         assert turn.start is not None
         lo = max(previous_end, turn.start - SETTINGS.claim_back_seconds)
         hi = turn.start - SETTINGS.claim_pause_seconds
         if not speech_is_its_own and any(is_speech(a, b) for a, b in _bursts(envelope, lo, hi)):
-            turn.confidence = min(turn.confidence or 0.0, SETTINGS.doubtful_confidence)
-            trace.note(
-                turn.index,
-                "edges",
-                "confidence lowered: check this turn",
-                why="speech no turn holds comes right before it, after a turn that was not"
-                " found: that speech may be that turn or a lead-in of this one",
-            )
+            doubtful.append(turn)
+    # Lowered only now: a turn this doubts must not in turn cast doubt on the next.
+    for turn in doubtful:
+        turn.confidence = min(turn.confidence or 0.0, SETTINGS.doubtful_confidence)
+        trace.note(
+            turn.index,
+            "edges",
+            "confidence lowered: check this turn",
+            why="speech no turn holds comes right before it, after a turn that was not"
+            " found or is in doubt: that speech may be that turn or a lead-in of this one",
+        )
 
 
 def _after_previous(transcript: Transcript) -> Iterator[tuple[Turn, float, bool]]:
@@ -186,10 +191,12 @@ def _after_previous(transcript: Transcript) -> Iterator[tuple[Turn, float, bool]
     before the turn is a lead-in of its own. One short unfound turn that fits is
     enough to doubt it, even beside a long one that was cut ("Ari, you want to
     start?" after a cut turn is not a lead-in of the reply). It cannot after a turn
-    with estimated times: where that turn ends is a guess.
+    with estimated times, where that turn ends is a guess, nor after one already in
+    doubt: that turn may belong where this speech is ("Came apart how?", placed 3.6 s
+    early, left its own words for the reply to claim, 1.8 s before its true start).
     """
     previous_end = 0.0
-    previous_estimated = False
+    previous_in_doubt = False
     unfound: list[int] = []
     for turn in transcript.turns:
         if turn.start is None or turn.end is None:
@@ -198,10 +205,12 @@ def _after_previous(transcript: Transcript) -> Iterator[tuple[Turn, float, bool]
             continue
         room = turn.start - previous_end
         one_fits = bool(unfound) and room >= min(unfound) * SETTINGS.min_seconds_per_word
-        yield turn, previous_end, not previous_estimated and not one_fits
+        yield turn, previous_end, not previous_in_doubt and not one_fits
         assert turn.end is not None
         previous_end, unfound = turn.end, []
-        previous_estimated = turn.status == TurnStatus.ESTIMATED
+        previous_in_doubt = turn.status == TurnStatus.ESTIMATED or (
+            turn.confidence is not None and turn.confidence < SETTINGS.check_confidence
+        )
 
 
 def _bursts(envelope: Envelope, lo: float, hi: float) -> list[tuple[float, float]]:

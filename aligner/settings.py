@@ -173,8 +173,10 @@ class AlignerSettings:
       stretched_word_ratio: a turn whose first or second word (with more after it) lasts
         more than this many times seconds_per_token per token has a wrongly paired
         start; over the benchmark cases no correctly started turn exceeds 3.3.
-      doubtful_confidence: such a turn's confidence is at most this, below the 0.5 under
-        which the page asks for a check.
+      doubtful_confidence: such a turn's confidence is at most this, below the
+        check_confidence under which the page asks for a check.
+      check_confidence: a turn below this is in doubt, to the page (api/static/player.js)
+        and to the edge stage, which claims no speech for the turn after it.
 
     Turn edges (refine.py)
       longest_typical_word_seconds: twice this (at most twice the median word) is the
@@ -286,6 +288,7 @@ class AlignerSettings:
     slowest_speech_ratio: float = 3.0
     stretched_word_ratio: float = 4.0
     doubtful_confidence: float = 0.4
+    check_confidence: float = 0.5
 
     longest_typical_word_seconds: float = 0.7
     longest_edge_word_seconds: float = 0.9

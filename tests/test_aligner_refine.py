@@ -394,6 +394,7 @@ def after_a_cut_turn(
     *middle: tuple[float, float | np.ndarray],
     cut_words: int = 5,
     before_status: TurnStatus = TurnStatus.ALIGNED,
+    before_confidence: float = 0.9,
     then_unfound_words: int = 0,
 ) -> Turn:
     """A found turn ending at 2.0 s, an unfound turn of ``cut_words`` words (cut from the
@@ -404,7 +405,7 @@ def after_a_cut_turn(
     cut = timed_turn(1, [(f"word{n}", None, None) for n in range(cut_words)])
     unfound = timed_turn(2, [(f"other{n}", None, None) for n in range(then_unfound_words)])
     after = timed_turn(3, [("How", 4.0, 4.5), ("so?", 4.5, 5.0)])
-    before.confidence = after.confidence = 0.9
+    before.confidence, after.confidence = before_confidence, 0.9
     before.status = before_status
     env = envelope_of((1.0, QUIET), speechlike(1.0), *middle, speechlike(1.0, 3), (1.0, QUIET))
     heard = words(("So", 1.0, 1.5), ("yes.", 1.5, 2.0), ("How", 4.0, 4.5), ("so?", 4.5, 5.0))
@@ -448,6 +449,20 @@ def test_speech_after_a_turn_with_estimated_times_is_not_claimed() -> None:
     after = after_a_cut_turn(*UM_BEFORE, cut_words=0, before_status=TurnStatus.ESTIMATED)
     assert after.start == 4.0
     assert after.confidence == 0.4
+
+
+def test_speech_after_a_turn_in_doubt_is_not_claimed() -> None:
+    """A turn the page asks to check may have been placed elsewhere: the speech after where
+    it was put may be that turn, so the next turn does not take it and asks for a check."""
+    after = after_a_cut_turn(*UM_BEFORE, cut_words=0, before_confidence=0.4)
+    assert after.start == 4.0
+    assert after.confidence == 0.4
+
+
+def test_speech_after_a_turn_above_the_check_line_is_claimed() -> None:
+    after = after_a_cut_turn(*UM_BEFORE, cut_words=0, before_confidence=0.5)
+    assert after.start == pytest.approx(3.3, abs=0.011)
+    assert after.confidence == 0.9
 
 
 def test_silence_before_a_turn_that_follows_an_unfound_one_leaves_its_confidence() -> None:
