@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 
 from podalign.aligner import whisper_api
 from podalign.aligner.models import release_free_memory
+from podalign.aligner.normalise import normalise_word
 from podalign.aligner.settings import SETTINGS
 from podalign.aligner.speech import speech_share
 from podalign.aligner.whisper_api import make_tokenizer
 from podalign.aligner.windows import Window
 from podalign.audio import PcmFile, to_float32
+from rapidfuzz.distance import Levenshtein
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -104,7 +106,41 @@ def _heard_again(
         return words
     lo, hi = window.start + SETTINGS.window_lead_seconds, again[-1].end
     kept = [w if w.end <= lo or w.start >= lo else replace(w, end=lo) for w in words]
+    kept = _without_misplaced_copies(kept, lo, hi, again)
     return [w for w in kept if not lo < w.start < hi] + again
+
+
+def _without_misplaced_copies(
+    words: list[RecognisedWord], lo: float, hi: float, again: list[RecognisedWord]
+) -> list[RecognisedWord]:
+    """``words`` without the first listen's copies of what a second listen over
+    [``lo``, ``hi``] opens with.
+
+    Where Whisper lost its place, the first listen stacks words before ``lo``, or
+    on it, that are said later; the second listen hears them where they are said.
+    A few words in the same order on both sides of ``lo`` are one reading, not two.
+    """
+    spoken_again = [_comparable(w) for w in again if _comparable(w)]
+    if not spoken_again:
+        return words
+    # The stacked copies lie in the window the second listen is part of.
+    earliest = lo - SETTINGS.window_seconds
+    before = sorted((w for w in words if earliest <= w.start < hi), key=lambda w: w.start)
+    spoken_before = [w for w in before if _comparable(w)][-len(spoken_again) :]
+    texts_before = [_comparable(w) for w in spoken_before]
+    best, copied = SETTINGS.copy_similarity, 0
+    for count in range(SETTINGS.copy_min_words, len(spoken_before) + 1):
+        similarity = Levenshtein.normalized_similarity(texts_before[-count:], spoken_again[:count])
+        if similarity >= best:
+            best, copied = similarity, count
+    if not copied:
+        return words
+    first = spoken_before[-copied].start
+    return [w for w in words if not first <= w.start < hi]
+
+
+def _comparable(word: RecognisedWord) -> str:
+    return " ".join(normalise_word(word.text))
 
 
 def _skipped(pcm: PcmFile, window: Window, heard: list[RecognisedWord]) -> list[Window]:
@@ -119,13 +155,13 @@ def _skipped(pcm: PcmFile, window: Window, heard: list[RecognisedWord]) -> list[
     longest = 2 * SETTINGS.longest_typical_word_seconds
     spoken = [w for w in heard if any(c.isalnum() for c in w.text)]
     found: list[Window] = []
-    for before, after in zip(spoken, spoken[1:], strict=False):
+    for at, (before, after) in enumerate(zip(spoken, spoken[1:], strict=False), start=1):
         said_by = min(before.end, before.start + longest)
         if found and said_by < found[-1].end:
             continue
         if after.start - said_by < SETTINGS.follow_up_seconds:
             continue
-        if speech_share(pcm, said_by, after.start) < SETTINGS.follow_up_speech_share:
+        if not _holds_unheard_speech(pcm, said_by, after.start, spoken[:at]):
             continue
         start = max(window.start, said_by - SETTINGS.window_lead_seconds)
         found.append(Window(start, window.end))
@@ -180,9 +216,34 @@ def _unheard_tail(pcm: PcmFile, window: Window, heard: list[RecognisedWord]) -> 
     start = spoken[-1].end
     if window.end - start < SETTINGS.follow_up_seconds:
         return None
-    if speech_share(pcm, start, window.end) < SETTINGS.follow_up_speech_share:
+    if not _holds_unheard_speech(pcm, start, window.end, spoken):
         return None
     return Window(max(window.start, start - SETTINGS.window_lead_seconds), window.end)
+
+
+def _holds_unheard_speech(
+    pcm: PcmFile, start: float, end: float, heard_before: list[RecognisedWord]
+) -> bool:
+    """Whether [start, end] holds speech Whisper has not written down.
+
+    Mostly speech, it does. Mostly music or silence, it does only when the words
+    Whisper heard before it are stacked on one moment: Whisper lost its place
+    (often in a window that opens with a long jingle), and the words it stacked
+    are said later, in the speech of this stretch.
+    """
+    share = speech_share(pcm, start, end)
+    if share >= SETTINGS.follow_up_speech_share:
+        return True
+    return _stacked(heard_before) and share * (end - start) >= SETTINGS.lost_place_speech_seconds
+
+
+def _stacked(spoken: list[RecognisedWord]) -> bool:
+    """Whether the last few spoken words all start on one moment."""
+    last = spoken[-SETTINGS.stacked_words :]
+    return (
+        len(last) == SETTINGS.stacked_words
+        and last[-1].start - last[0].start <= SETTINGS.stacked_seconds
+    )
 
 
 def _context_frames(seconds: float) -> int | None:

@@ -50,7 +50,14 @@ class AlignerSettings:
         listened to again, at most this many times.
       follow_up_seconds: a shorter unheard tail is not worth a window.
       follow_up_speech_share: a tail whose share of speech (Silero) is below this is
-        music or silence, not missed words.
+        music or silence, not missed words...
+      stacked_words, stacked_seconds, lost_place_speech_seconds: ...unless this many
+        words before it start within this many seconds of each other (Whisper lost its
+        place and stacked words that are said later) and it holds this much speech.
+      copy_min_words, copy_similarity: a second listen that opens with at least this
+        many words matching, at this word-level similarity (0..1), the words the first
+        listen put just before it heard them where they are said: the first listen's
+        copies are dropped.
       window_lead_seconds: a second listen starts this long before the stretch it is
         for, so the first word's onset is inside the window.
       language_windows: a multilingual model detects the language from this many
@@ -233,6 +240,11 @@ class AlignerSettings:
     follow_up_rounds: int = 2
     follow_up_seconds: float = 3.0
     follow_up_speech_share: float = 0.3
+    stacked_words: int = 3
+    stacked_seconds: float = 0.05
+    lost_place_speech_seconds: float = 1.0
+    copy_min_words: int = 3
+    copy_similarity: float = 0.8
     window_lead_seconds: float = 0.1
     language_windows: int = 3
 

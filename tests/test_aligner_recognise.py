@@ -60,6 +60,46 @@ def test_without_a_jump_only_a_tail_of_speech_is_heard_again(pcm) -> None:
     assert _to_hear_again(pcm, Window(17.5, 24.6), [word("Bye", 17.6, 17.9)]) == []
 
 
+@pytest.fixture(scope="module")
+def late_speech(tmp_path_factory: pytest.TempPathFactory) -> PcmFile:
+    """20 s of silence (a jingle, as far as Silero is concerned), then dialogue.mp3: speech
+    from 21.2 s on."""
+    folder = tmp_path_factory.mktemp("late")
+    speech = decode_to_file(FIXTURES / "dialogue.mp3", folder / "dialogue.pcm").pcm
+    path = folder / "late.pcm"
+    path.write_bytes(np.zeros(20 * SAMPLE_RATE, "<i2").tobytes() + speech.path.read_bytes())
+    return PcmFile(path)
+
+
+def test_a_stretch_after_stacked_words_is_heard_again_though_mostly_not_speech(
+    late_speech,
+) -> None:
+    # Whisper lost its place: it heard the opening words at the window start, on one
+    # moment, and nothing in the 5 s of speech at the window's end.
+    stacked = [word("Welcome", 0.5, 0.5), word("to", 0.5, 0.5), word("the", 0.5, 0.5)]
+    window = Window(0.0, 26.5)
+    assert _to_hear_again(late_speech, window, stacked) == [Window(0.4, 26.5)]
+    paced = [word("Welcome", 0.5, 0.9), word("to", 0.9, 1.1), word("the", 1.1, 1.3)]
+    assert _to_hear_again(late_speech, window, paced) == []
+
+
+def test_a_second_listen_drops_the_first_listens_misplaced_copies() -> None:
+    first = [word("So", 0.2, 0.4), word("Hello", 1.0, 1.6), word("everyone", 1.6, 4.4)]
+    first += [word(text, 4.4, 4.4) for text in ("and", "welcome", "to", "the", "show", ".")]
+    again = [word("Hello", 21.2, 21.6), word("everyone", 21.6, 22.1), word("and", 22.2, 22.3)]
+    again += [word("welcome", 22.3, 22.7), word("to", 22.7, 22.8), word("a", 22.8, 22.9)]
+    again += [word("show", 22.9, 23.3), word("My", 24.0, 24.2)]
+    kept = _heard_again(first, Window(4.3, 26.5), again)
+    assert [w.text for w in kept] == ["So", *(w.text for w in again)]
+
+
+def test_a_word_or_two_heard_on_both_sides_of_a_second_listen_are_one_each() -> None:
+    first = [word("going", 1.0, 1.3), word("to", 1.3, 1.4), word("the", 1.4, 1.5)]
+    again = [word("to", 5.0, 5.1), word("the", 5.1, 5.2), word("store", 5.2, 5.6)]
+    again += [word("on", 5.6, 5.7), word("Monday", 5.7, 6.1)]
+    assert _heard_again(first, Window(1.4, 24.0), again) == first + again
+
+
 def test_a_second_listen_replaces_the_first_over_what_it_heard() -> None:
     first = [word("Welcome", 1.2, 1.5), word("Which", 6.0, 6.0), word("would", 6.0, 6.0)]
     first += [word("be", 11.0, 11.2), word("later", 20.0, 20.3)]
