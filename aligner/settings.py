@@ -51,9 +51,10 @@ class AlignerSettings:
       follow_up_seconds: a shorter unheard tail is not worth a window.
       follow_up_speech_share: a tail whose share of speech (Silero) is below this is
         music or silence, not missed words...
-      stacked_words, stacked_seconds, lost_place_speech_seconds: ...unless this many
-        words before it start within this many seconds of each other (Whisper lost its
-        place and stacked words that are said later) and it holds this much speech.
+      stacked_words, stacked_seconds: ...unless this many words before it start within
+        this many seconds of each other: Whisper lost its place and stacked words
+        there that are said later, in that tail or jump...
+      lost_place_speech_seconds: ...and it holds this much speech.
       copy_min_words, copy_similarity: a second listen that opens with at least this
         many words matching, at this word-level similarity (0..1), the words the first
         listen put just before it heard them where they are said: the first listen's
