@@ -225,6 +225,14 @@ def audio_time(page) -> float:
     return page.evaluate("document.getElementById('audio').currentTime")
 
 
+# Turn 2 shows whole between the sticky player and the window's bottom edge.
+TURN_2_IN_VIEW = """() => {
+    const turn = document.querySelector('#turn-2').getBoundingClientRect();
+    const player = document.getElementById('player').getBoundingClientRect();
+    return turn.top >= player.bottom - 1 && turn.bottom <= innerHeight + 1;
+}"""
+
+
 def wait_scroll_settled(page) -> None:
     page.wait_for_function(
         """() => new Promise(done => {
@@ -521,16 +529,11 @@ def test_clicking_the_timeline_seeks(server: str, aligned: str, page) -> None:
 
 def test_following_pauses_when_scrolling_by_hand(server: str, aligned: str, browser) -> None:
     page = open_page(browser, {"width": 390, "height": 520}, is_mobile=True, has_touch=True)
-    in_view = """() => {
-        const turn = document.querySelector('#turn-2').getBoundingClientRect();
-        const player = document.getElementById('player').getBoundingClientRect();
-        return turn.top >= player.bottom - 1 && turn.bottom <= innerHeight + 1;
-    }"""
     try:
         turn = detail(server, aligned)["transcript"]["turns"][2]
         open_episode(page, server, aligned, f"#t={turn['start'] + 0.1:.2f}")
         wait_current(page, 2)
-        page.wait_for_function(in_view)
+        page.wait_for_function(TURN_2_IN_VIEW)
         assert page.is_hidden("#back-to-current")
         # A wheel turned while the page is still gliding into place is lost.
         wait_scroll_settled(page)
@@ -538,11 +541,43 @@ def test_following_pauses_when_scrolling_by_hand(server: str, aligned: str, brow
         page.mouse.move(200, 400)
         page.mouse.wheel(0, -4000)
         page.wait_for_selector("#back-to-current", state="visible")
-        assert not page.evaluate(in_view)
+        assert not page.evaluate(TURN_2_IN_VIEW)
 
         page.click("#back-to-current")
-        page.wait_for_function(in_view)
+        page.wait_for_function(TURN_2_IN_VIEW)
         page.wait_for_selector("#back-to-current", state="hidden")
+        assert not page.script_errors
+    finally:
+        page.context.close()
+
+
+def test_a_linked_turn_stays_in_view_when_the_chapters_arrive_as_the_page_scrolls(
+    server: str, aligned: str, browser
+) -> None:
+    """On a slow connection the chapters panel grows above the transcript while the page
+    still glides to the linked turn; the browser anchors the view only once it stands
+    still, so without following the growth the turn ends up below the window."""
+    page = open_page(browser, {"width": 390, "height": 520}, is_mobile=True, has_touch=True)
+    held = []
+    page.route(re.compile(r".*/chapters$"), lambda route: held.append(route))
+    suggestions = [
+        {"startTime": 0.5 * i, "title": f"Suggested chapter number {i}"} for i in range(8)
+    ]
+    try:
+        turn = detail(server, aligned)["transcript"]["turns"][2]
+        open_episode(page, server, aligned, f"#t={turn['start'] + 0.1:.2f}")
+        wait_current(page, 2)
+        # The request is out; Playwright hands it over at its next round trip.
+        deadline = time.monotonic() + 10
+        while not held and time.monotonic() < deadline:
+            page.wait_for_timeout(20)
+        assert len(held) == 1
+        held[0].fulfill(json={"chapters": [], "suggestions": suggestions})
+        page.wait_for_selector("#chapter-suggestions-block", state="visible")
+        page.wait_for_function(TURN_2_IN_VIEW, timeout=5_000)
+        wait_scroll_settled(page)
+        assert page.evaluate(TURN_2_IN_VIEW)
+        assert page.is_hidden("#back-to-current")
         assert not page.script_errors
     finally:
         page.context.close()

@@ -557,14 +557,31 @@
     const top = stickyTop() + player.offsetHeight + 12;
     const room = bottom - top;
     const offset = rect.height < room ? room * 0.2 : 0;
+    const lowest = document.documentElement.scrollHeight - window.innerHeight;
+    const target = Math.max(0, Math.min(lowest, window.scrollY + rect.top - top - offset));
+    // Already there (a turn taller than the room, or at the page's end): nothing to do,
+    // and no end of a scroll to wait for.
+    if (Math.abs(target - window.scrollY) < 1) return;
     scrollingByCode = true;
+    endScrollingByCodeSoon();
+    window.scrollTo({ top: target, behavior: reducedMotion.matches ? "auto" : "smooth" });
+  }
+
+  /* scrollend does not fire when nothing moves, nor always when the browser cuts a
+   * glide short, so a timer ends a scroll by code too; every step of the glide puts it
+   * off, for a glide can outlast it on a slow device. */
+  function endScrollingByCodeSoon() {
     clearTimeout(scrollTimer);
-    // scrollend does not fire when nothing moves, so a timer ends it too.
-    scrollTimer = setTimeout(() => (scrollingByCode = false), 1200);
-    window.scrollTo({
-      top: window.scrollY + rect.top - top - offset,
-      behavior: reducedMotion.matches ? "auto" : "smooth",
-    });
+    scrollTimer = setTimeout(scrollByCodeEnded, 1200);
+  }
+
+  function scrollByCodeEnded() {
+    scrollingByCode = false;
+    clearTimeout(scrollTimer);
+    // What loads above the transcript while the page glides to a turn (the chapters,
+    // their suggestions) pushes the turn down, and the browser anchors the view only
+    // once it stands still: at the glide's end, the turn is looked for again.
+    if (state.follow && state.current) keepInView(state.current.li, false);
   }
 
   function userScrolled() {
@@ -595,12 +612,12 @@
   window.addEventListener("wheel", userScrolled, { passive: true });
   window.addEventListener("touchmove", userScrolled, { passive: true });
   window.addEventListener("scroll", () => {
-    if (!scrollingByCode) userScrolled();
+    if (scrollingByCode) endScrollingByCodeSoon();
+    else userScrolled();
     if (!scrollFrame) scrollFrame = requestAnimationFrame(onScroll);
   }, { passive: true });
   window.addEventListener("scrollend", () => {
-    scrollingByCode = false;
-    clearTimeout(scrollTimer);
+    if (scrollingByCode) scrollByCodeEnded();
   });
 
   backButton.prepend(icon("down"));
