@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 from podalign.aligner import trace
 from podalign.aligner.matching import WordMatch, match_words
@@ -297,13 +298,13 @@ def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) 
         # A run is as long as it goes, so the words on either side are timed.
         lo = slots[i - 1].span[1] if i > 0 else 0.0
         hi = slots[j].span[0] if j < len(slots) else duration
-        run = slots[i:j]
         at_edge = i == 0 or j == len(slots) or slots[i - 1].turn != slots[j].turn
         gap = hi - lo
+        run = _turns_that_fit(slots[i:j], gap)
         worth_it = gap >= SETTINGS.rescue_long_gap_seconds or (
             at_edge and gap >= SETTINGS.rescue_edge_gap_seconds
         )
-        if worth_it and gap >= SETTINGS.min_seconds_per_word * len(run):
+        if run and worth_it and gap >= SETTINGS.min_seconds_per_word * len(run):
             lo, hi = _likely_stretch(slots, i, j, lo, hi)
             runs.append(run)
             spans.append(Span(lo, hi, [s.text for s in run]))
@@ -322,6 +323,20 @@ def _rescue_unmatched(slots: list[_WordSlot], duration: float, rescue: Rescuer) 
                 found=sum(match.is_matched for match in matches),
                 why="Whisper's first pass skipped words at a turn edge or a long stretch",
             )
+
+
+def _turns_that_fit(run: list[_WordSlot], gap: float) -> list[_WordSlot]:
+    """The run, or when it cannot all be said in ``gap`` seconds, the words of its turns
+    that could: a turn too long for the gap on its own was cut from the audio, and a
+    short one beside it (a question before the answer) may still be there."""
+    if gap >= SETTINGS.min_seconds_per_word * len(run):
+        return run
+    fitting = []
+    for _, part in groupby(run, key=lambda slot: slot.turn):
+        words = list(part)
+        if gap >= SETTINGS.min_seconds_per_word * len(words):
+            fitting += words
+    return fitting
 
 
 def _likely_stretch(

@@ -200,6 +200,28 @@ def test_a_stub_rescuer_that_finds_nothing_changes_nothing_and_is_asked_about_th
     assert rescuer.calls == [(heard[11].end, 9.0, cut.split(": ", 1)[1].split())]
 
 
+def test_a_short_turn_beside_a_cut_one_too_long_for_the_gap_is_still_listened_for() -> None:
+    first = "Alice: Welcome to the show. Today we talk about computing and the edge."
+    cut = (
+        "Alice: Before we begin, a word from our sponsor, who makes the finest coffee in "
+        "the valley and roasts every bean by hand in small batches each and every morning."
+    )
+    question = "Alice: So do you want to start"
+    answer = "Bob: No, you should start, please."
+    heard = spoken("welcome to the show today we talk about computing and the edge", 1.0)
+    heard += spoken("no you should start please", 7.0)
+    # 31 words cannot be said in the 2.45 s between the heard turns; the question's 6 can.
+    found = {"So": (4.8, 5.0), "do": (5.0, 5.1), "you": (5.1, 5.3), "want": (5.3, 5.5)}
+    found |= {"to": (5.5, 5.6), "start": (5.6, 6.0)}
+    rescuer = StubRescuer(found)
+    t = make_transcript(first, cut, question, answer)
+    time_transcript(t, heard, DURATION, rescue=rescuer)
+    assert rescuer.calls == [(heard[11].end, 7.0, ["So", "do", "you", "want", "to", "start"])]
+    assert t.turns[1].status == TurnStatus.NOT_FOUND
+    assert t.turns[2].status == TurnStatus.ALIGNED
+    assert (t.turns[2].start, t.turns[2].end) == (4.8, 6.0)
+
+
 def test_words_a_rescuer_finds_take_its_times() -> None:
     t = make_transcript("Bob: I have been building cloud software for many years now.")
     # A long stretch nobody heard: worth a second listen.
