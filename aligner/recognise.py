@@ -120,14 +120,15 @@ def _without_misplaced_copies(
     on it, that are said later; the second listen hears them where they are said.
     A few words in the same order on both sides of ``lo`` are one reading, not two.
     """
-    spoken_again = [_comparable(w) for w in again if _comparable(w)]
+    spoken_again = [text for text in map(_comparable, again) if text]
     if not spoken_again:
         return words
     # The stacked copies lie in the window the second listen is part of.
     earliest = lo - SETTINGS.window_seconds
     before = sorted((w for w in words if earliest <= w.start < hi), key=lambda w: w.start)
-    spoken_before = [w for w in before if _comparable(w)][-len(spoken_again) :]
-    texts_before = [_comparable(w) for w in spoken_before]
+    spoken_before = [(w.start, text) for w in before if (text := _comparable(w))]
+    spoken_before = spoken_before[-len(spoken_again) :]
+    texts_before = [text for _, text in spoken_before]
     best, copied = SETTINGS.copy_similarity, 0
     for count in range(SETTINGS.copy_min_words, len(spoken_before) + 1):
         similarity = Levenshtein.normalized_similarity(texts_before[-count:], spoken_again[:count])
@@ -135,7 +136,7 @@ def _without_misplaced_copies(
             best, copied = similarity, count
     if not copied:
         return words
-    first = spoken_before[-copied].start
+    first = spoken_before[-copied][0]
     return [w for w in words if not first <= w.start < hi]
 
 
